@@ -1,0 +1,160 @@
+"""Settings: severities per rule code, issue cap and size limits.
+
+Read from the ``[tool.ftdata]`` table of the nearest ``pyproject.toml`` and then from CLI flags,
+ruff-style::
+
+    [tool.ftdata]
+    max-errors = 100            # issues kept per severity and file (counting goes on)
+    max-file-size = "100GB"
+    max-line-size = "256MiB"
+    strict = false              # true: every warning counts as an error
+    ignore = ["key-unknown"]    # codes (or globs such as "tool-*") switched off
+    warn = ["turn-order"]       # codes reported as warnings
+    error = ["blank-line"]      # codes reported as errors
+
+Overrides apply in the order ignore, warn, error, config before CLI; the last one wins.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from validator.errors import ConfigError
+from validator.issues import Severity
+from validator.rules import LIMITS, RULES
+
+__all__ = ["Config", "find_pyproject", "load_config", "parse_size"]
+
+_UNITS = {
+    "": 1, "B": 1,
+    "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+    "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40,
+}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$")
+
+
+def parse_size(value: str | int) -> int:
+    """``"64MiB"`` -> 67108864; plain integers are bytes."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 0:
+            raise ConfigError(f"size must be >= 0, got {value}")
+        return value
+    m = _SIZE.match(str(value))
+    unit = m.group(2).upper() if m else ""
+    if not m or unit not in _UNITS:
+        raise ConfigError(
+            f"cannot read size {value!r}: use a number with an optional unit such as 500MB or 64MiB"
+        )
+    return int(float(m.group(1)) * _UNITS[unit])
+
+
+@dataclass(frozen=True)
+class Config:
+    """Validation settings. ``severity`` holds every rule code."""
+
+    severity: Mapping[str, Severity] = field(
+        default_factory=lambda: {code: rule.severity for code, rule in RULES.items()}
+    )
+    max_errors: int = 50
+    max_file_bytes: int = LIMITS.max_file_bytes
+    max_line_bytes: int = LIMITS.max_line_bytes
+
+    def with_overrides(
+        self,
+        *,
+        ignore: Iterable[str] = (),
+        warn: Iterable[str] = (),
+        error: Iterable[str] = (),
+        strict: bool = False,
+    ) -> Config:
+        """A copy with severities changed; patterns are codes or globs over codes."""
+        sev = dict(self.severity)
+        for patterns, level in ((ignore, Severity.OFF), (warn, Severity.WARNING),
+                                (error, Severity.ERROR)):
+            for pattern in patterns:
+                for code in _match(pattern):
+                    sev[code] = level
+        if strict:
+            sev = {c: Severity.ERROR if s is Severity.WARNING else s for c, s in sev.items()}
+        return replace(self, severity=sev)
+
+
+def _match(pattern: str) -> list[str]:
+    pattern = pattern.strip()
+    codes = [c for c in RULES if fnmatch.fnmatchcase(c, pattern)]
+    if not codes:
+        close = [c for c in RULES if pattern.split("*")[0] and c.startswith(pattern[:4])]
+        hint = f" (did you mean {', '.join(close[:5])}?)" if close else ""
+        raise ConfigError(f"unknown rule code {pattern!r}{hint}; `ftdata rules` lists them")
+    return codes
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above ``start`` that has a [tool.ftdata] table."""
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                continue
+            if isinstance(data.get("tool"), dict) and "ftdata" in data["tool"]:
+                return candidate
+    return None
+
+
+_KEYS = {"max-errors", "max-file-size", "max-line-size", "strict", "ignore", "warn", "error"}
+
+
+def load_config(path: Path | None) -> Config:
+    """Config from the [tool.ftdata] table of ``path`` (defaults when ``path`` is None)."""
+    if path is None:
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    table = data.get("tool", {}).get("ftdata", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.ftdata] must be a table")
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown key(s) in [tool.ftdata]: {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(_KEYS))}"
+        )
+    return from_table(table, where=str(path))
+
+
+def from_table(table: Mapping[str, Any], where: str = "config") -> Config:
+    cfg = Config()
+    try:
+        if "max-errors" in table:
+            n = table["max-errors"]
+            if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+                raise ConfigError("max-errors must be an integer >= 0")
+            cfg = replace(cfg, max_errors=n)
+        if "max-file-size" in table:
+            cfg = replace(cfg, max_file_bytes=parse_size(table["max-file-size"]))
+        if "max-line-size" in table:
+            cfg = replace(cfg, max_line_bytes=parse_size(table["max-line-size"]))
+        lists = {}
+        for key in ("ignore", "warn", "error"):
+            value = table.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{key} must be a list of rule codes")
+            lists[key] = value
+        strict = table.get("strict", False)
+        if not isinstance(strict, bool):
+            raise ConfigError("strict must be true or false")
+        return cfg.with_overrides(strict=strict, **lists)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None

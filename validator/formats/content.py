@@ -1,0 +1,109 @@
+"""Message content: a string, or a list of ``text`` / ``image_url`` parts (SPEC §2.4)."""
+
+from __future__ import annotations
+
+import binascii
+from typing import Any
+
+from validator.collect import Collector
+from validator.rules import LIMITS
+
+__all__ = ["check_image_url", "check_parts"]
+
+_PREFIXES = {
+    "data:image/jpeg;base64,": "jpeg",
+    "data:image/png;base64,": "png",
+    "data:image/webp;base64,": "webp",
+}
+_MAX_URL = LIMITS.max_image_url_chars
+
+
+def _sniff(head: bytes) -> str:
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    return "not a known image format"
+
+
+def check_image_url(url: Any, path: str, out: Collector) -> None:
+    """One image: a base64 data URL of a JPEG, PNG or WebP, small enough, that decodes."""
+    if type(url) is not str or not url:
+        out.add("part-invalid", path,
+                'image_url.url must be a non-empty string such as "data:image/png;base64,..."')
+        return
+    comma = url.find(",", 0, 64)
+    kind = _PREFIXES.get(url[: comma + 1]) if comma > 0 else None
+    if kind is None:
+        shown = url[:40] + ("..." if len(url) > 40 else "")
+        if url.startswith(("http://", "https://")):
+            hint = "remote URLs are not fetched; embed the image as a base64 data URL"
+        elif url.startswith("data:image/jpg"):
+            hint = "write image/jpeg, not image/jpg"
+        else:
+            hint = "only base64 data URLs of JPEG, PNG or WebP images are accepted"
+        out.add("image-url-invalid", path,
+                f"image URL {shown!r} must start with data:image/jpeg;base64, "
+                f"data:image/png;base64, or data:image/webp;base64,: {hint}")
+        return
+    if len(url) > _MAX_URL:
+        out.add("image-too-large", path,
+                f"image data URL is {len(url):,} characters, over the limit of {_MAX_URL:,} "
+                "(about 10 MiB decoded): downscale or recompress the image")
+        return
+    try:
+        data = binascii.a2b_base64(url[comma + 1:], strict_mode=True)
+    except ValueError as exc:  # binascii.Error, or non-ASCII text
+        out.add("image-base64", path,
+                f"image base64 does not decode ({exc}): re-encode the image bytes with standard "
+                "base64, no line breaks or spaces")
+        return
+    actual = _sniff(data[:12])
+    if actual != kind:
+        out.add("image-type-mismatch", path,
+                f"data URL says image/{kind} but the bytes are {actual}: fix the prefix or "
+                "convert the image")
+
+
+def check_parts(parts: list[Any], path: str, out: Collector, image_place: str | None) -> tuple[int, int]:
+    """Check a content-part list; return (images, characters of text).
+
+    ``image_place`` is None where images are allowed, else a description of the place
+    ("an assistant message") used in the message that forbids them.
+    """
+    images = 0
+    chars = 0
+    for j, part in enumerate(parts):
+        if type(part) is not dict:
+            out.add("part-invalid", f"{path}[{j}]",
+                    f'a content part must be an object with "type" text or image_url, '
+                    f"not {type(part).__name__}")
+            continue
+        kind = part.get("type")
+        if kind == "text":
+            text = part.get("text")
+            if type(text) is str:
+                chars += len(text)
+            else:
+                out.add("part-invalid", f"{path}[{j}].text",
+                        'a text part needs a string "text"')
+        elif kind == "image_url":
+            images += 1
+            if image_place is not None:
+                out.add("image-role", f"{path}[{j}]",
+                        f"images are only allowed in user messages and instruction prompts, "
+                        f"not in {image_place}: move the image to a user message")
+            holder = part.get("image_url")
+            if type(holder) is dict:
+                check_image_url(holder.get("url"), f"{path}[{j}].image_url.url", out)
+            else:
+                out.add("part-invalid", f"{path}[{j}].image_url",
+                        'an image_url part needs an object "image_url": {"url": "data:..."}')
+        else:
+            out.add("part-invalid", f"{path}[{j}].type",
+                    f'content part type must be "text" or "image_url", not {kind!r}')
+    return images, chars

@@ -1,0 +1,249 @@
+"""CONVERSATION samples and the message lists other formats share (SPEC §2.1-2.4)."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from validator.collect import Collector, Tally
+from validator.describe import describe
+from validator.formats.content import check_parts
+from validator.formats.tools import Declared, check_tool_calls, check_tools
+from validator.formats.weights import check_message_weight
+from validator.rules import LIMITS
+
+__all__ = ["Messages", "check", "check_messages"]
+
+ROLES = frozenset(("system", "user", "assistant", "tool"))
+_MAX_IMAGES_MSG = LIMITS.max_images_per_message
+_MAX_IMAGES_SAMPLE = LIMITS.max_images_per_sample
+_MISSING: Any = object()
+
+
+class Messages(NamedTuple):
+    """What a message list held, for the caller's sample-level rules and statistics."""
+
+    count: int
+    chars: int
+    last_role: str | None
+
+
+def check(rec: dict[str, Any], out: Collector, tally: Tally) -> None:
+    """A CONVERSATION sample: ``messages`` and optional ``tools``."""
+    declared = None
+    if "tools" in rec:
+        tools = rec["tools"]
+        declared = check_tools(tools, "$.tools", out)
+        if tools:
+            tally.has_tools = True
+    result = check_messages(rec["messages"], "$.messages", out, tally, declared)
+    if result is not None:
+        tally.messages.add(result.count)
+        tally.chars.add(result.chars)
+
+
+def check_messages(
+    messages: Any,
+    base: str,
+    out: Collector,
+    tally: Tally,
+    declared: Declared | None,
+    *,
+    need_assistant: bool = True,
+    turns: bool = True,
+) -> Messages | None:
+    """Check a message list at JSON path ``base``.
+
+    ``turns`` enables the turn-order and tool-call pairing rules (off for a preference output,
+    which is one assistant message answering an input elsewhere).
+    """
+    if type(messages) is not list or not messages:
+        out.add("messages-invalid", base,
+                "messages must be a non-empty list of {\"role\": ..., \"content\": ...} objects, "
+                f"not {describe(messages) if messages != [] else 'an empty list'}")
+        return None
+    chars = 0
+    images = 0
+    str_contents = 0
+    part_contents = 0
+    assistants = 0
+    trained_assistants = 0
+    order_reported = not turns
+    prev: str | None = None  # role of the previous message
+    prev_called = False  # the previous message was an assistant message with tool calls
+    seen_calls = False
+    pending: dict[str, str] = {}  # unanswered call id -> path of the call
+    called: set[str] = set()
+    last_role: str | None = None
+
+    for i, m in enumerate(messages):
+        if type(m) is not dict:
+            out.add("message-invalid", f"{base}[{i}]",
+                    f'a message must be an object {{"role": ..., "content": ...}}, not {describe(m)}')
+            prev = last_role = None
+            continue
+        role = m.get("role")
+        if role not in ROLES:
+            what = "has no role" if "role" not in m else f"has role {describe(role)}"
+            out.add("role-invalid", f"{base}[{i}].role",
+                    f"message {what}: role must be one of system, user, assistant, tool")
+            role = None
+        last_role = role
+        is_assistant = role == "assistant"
+        calls = m.get("tool_calls", _MISSING)
+        has_calls = calls is not _MISSING and calls is not None
+
+        # content: a string, a part list, or (assistant with tool calls) absent or null
+        content = m.get("content", _MISSING)
+        ctype = type(content)
+        msg_images = 0
+        if ctype is str:
+            str_contents += 1
+            chars += len(content)
+        elif ctype is list:
+            part_contents += 1
+            tally.is_multimodal = True
+            place = None if role == "user" else f"a {role or 'role-less'} message"
+            msg_images, n = check_parts(content, f"{base}[{i}].content", out, place)
+            chars += n
+            images += msg_images
+            if msg_images > _MAX_IMAGES_MSG:
+                out.add("image-count", f"{base}[{i}].content",
+                        f"message has {msg_images} images, over the limit of {_MAX_IMAGES_MSG}: "
+                        "split it into several samples")
+        elif content is _MISSING or content is None:
+            if not (is_assistant and has_calls):
+                out.add("content-missing", f"{base}[{i}]",
+                        "message has no content" + (" (null)" if content is None else "")
+                        + ": add a string content (only an assistant message with tool_calls "
+                        "may leave it out)")
+        else:
+            out.add("content-invalid", f"{base}[{i}].content",
+                    f"content must be a string or a list of content parts, not {describe(content)}")
+
+        # weight
+        weight = 1
+        if "weight" in m:
+            w = check_message_weight(m["weight"], f"{base}[{i}].weight", out)
+            if w is not None:
+                tally.has_message_weights = True
+                weight = w
+                if w == 1 and msg_images:
+                    out.add("image-weight", f"{base}[{i}].weight",
+                            "a message holding an image must have weight 0 or no weight")
+        if is_assistant:
+            assistants += 1
+            trained_assistants += weight != 0
+
+        # tool calls
+        if has_calls:
+            if is_assistant:
+                ids = check_tool_calls(calls, f"{base}[{i}].tool_calls", out, declared)
+                tally.has_tools = True
+                seen_calls = True
+                if type(calls) is list and len(calls) >= 2:
+                    tally.has_parallel_tool_calls = True
+                for n_call, cid in enumerate(ids):
+                    called.add(cid)
+                    pending[cid] = f"{base}[{i}].tool_calls[{n_call}]"
+            else:
+                out.add("tool-calls-role", f"{base}[{i}].tool_calls",
+                        f"tool_calls on a {role or 'role-less'} message are ignored: only "
+                        "assistant messages make tool calls")
+        if role == "tool":
+            tally.has_tools = True
+            if turns:
+                _check_tool_answer(m, f"{base}[{i}]", out, seen_calls, called, pending)
+
+        # reasoning
+        if "reasoning" in m or "reasoning_content" in m:
+            _check_reasoning(m, f"{base}[{i}]", out, tally, is_assistant)
+
+        # turn order (documented, not enforced by the server: report the first break only)
+        if not order_reported and role is not None:
+            problem = _turn_problem(i, role, prev, prev_called, seen_calls)
+            if problem:
+                out.add("turn-order", f"{base}[{i}].role", problem)
+                order_reported = True
+        prev = role
+        prev_called = is_assistant and has_calls
+
+    if need_assistant and assistants == 0:
+        out.add("no-assistant", base,
+                "conversation has no assistant message: add the assistant turn to train on")
+    elif assistants and trained_assistants == 0:
+        out.add("nothing-trained", base,
+                "every assistant message has weight 0, so this sample trains on nothing")
+    if turns:
+        for path in pending.values():
+            out.add("tool-unanswered", path,
+                    "tool call is never answered: add a tool message with its tool_call_id")
+    if images > _MAX_IMAGES_SAMPLE:
+        out.add("image-count", base,
+                f"sample has {images} images, over the limit of {_MAX_IMAGES_SAMPLE}")
+    if str_contents and part_contents:
+        out.add("content-mixed", base,
+                "sample mixes string content and content-part lists: use one form for every "
+                'message (wrap strings as [{"type": "text", "text": ...}])')
+    return Messages(len(messages), chars, last_role)
+
+
+def _check_tool_answer(m: dict[str, Any], path: str, out: Collector, seen_calls: bool,
+                       called: set[str], pending: dict[str, str]) -> None:
+    if not seen_calls:
+        out.add("tool-orphan", path,
+                "tool message comes before any assistant tool_calls: a tool message answers "
+                "a call made by an earlier assistant message")
+        return
+    cid = m.get("tool_call_id")
+    if type(cid) is not str:
+        out.add("tool-call-id", f"{path}.tool_call_id",
+                "tool message has no string tool_call_id: set it to the id of the call it answers")
+    elif cid not in called:
+        out.add("tool-call-id", f"{path}.tool_call_id",
+                f"tool_call_id {cid!r} matches no earlier tool call in this sample")
+    else:
+        pending.pop(cid, None)
+
+
+def _check_reasoning(m: dict[str, Any], path: str, out: Collector, tally: Tally,
+                     is_assistant: bool) -> None:
+    both = "reasoning" in m and "reasoning_content" in m
+    if both:
+        out.add("reasoning-both", path,
+                "message has both reasoning and reasoning_content: keep one")
+    for key in ("reasoning", "reasoning_content"):
+        if key not in m:
+            continue
+        value = m[key]
+        if type(value) is not str:
+            out.add("reasoning-invalid", f"{path}.{key}",
+                    f"{key} must be a string, not {describe(value)}")
+        elif not is_assistant:
+            out.add("reasoning-role", f"{path}.{key}",
+                    f"{key} on a non-assistant message is ignored: move it to the assistant reply")
+        elif value:
+            tally.has_reasoning = True
+
+
+def _turn_problem(i: int, role: str, prev: str | None, prev_called: bool,
+                  seen_calls: bool) -> str | None:
+    if i == 0:
+        if role not in ("system", "user"):
+            return f"conversation starts with a {role} message: start with system or user"
+        return None
+    if role == "system":
+        return "system message after the first position: put the system prompt first"
+    if prev_called:
+        if role != "tool":
+            return (f"{role} message right after an assistant message with tool_calls: "
+                    "the tool results come next")
+        return None
+    if prev == "tool":
+        if role not in ("tool", "assistant"):
+            return "user message right after tool results: an assistant message comes next"
+        return None
+    if role == "tool":
+        return None if not seen_calls else "tool message that does not follow tool calls"
+    if role == prev:
+        return f"two {role} messages in a row: user and assistant turns alternate"
+    return None

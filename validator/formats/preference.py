@@ -1,0 +1,66 @@
+"""PREFERENCE_OPENAI samples: an ``input`` conversation and two one-message outputs
+(SPEC §2.5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from validator.collect import Collector, Tally
+from validator.describe import describe
+from validator.formats.conversation import check_messages
+from validator.formats.tools import check_tools
+
+__all__ = ["check"]
+
+_OUTPUTS = ("preferred_output", "non_preferred_output")
+
+
+def check(rec: dict[str, Any], out: Collector, tally: Tally) -> None:
+    declared = None
+    count = 0
+    chars = 0
+    data = rec["input"]
+    if type(data) is not dict or "messages" not in data:
+        out.add("preference-input-invalid", "$.input",
+                'input must be an object {"messages": [...], "tools"?: [...]}, '
+                f"not {describe(data)}")
+    else:
+        if "tools" in data:
+            declared = check_tools(data["tools"], "$.input.tools", out)
+            if data["tools"]:
+                tally.has_tools = True
+        result = check_messages(data["messages"], "$.input.messages", out, tally, declared,
+                                need_assistant=False)
+        if result is not None:
+            count += result.count
+            chars += result.chars
+            if result.last_role == "assistant":
+                out.add("preference-last-assistant", "$.input.messages",
+                        "the input ends with an assistant message: the outputs are the "
+                        "assistant's reply, so end the input with a user (or tool) message")
+    for key in _OUTPUTS:
+        value = rec[key]
+        if type(value) is not list or len(value) != 1:
+            out.add("preference-output-invalid", f"$.{key}",
+                    f'{key} must be a list of exactly one {{"role": "assistant", ...}} message, '
+                    f"not {_count(value)}")
+            continue
+        message = value[0]
+        if type(message) is dict and message.get("role") != "assistant":
+            out.add("preference-output-invalid", f"$.{key}[0].role",
+                    f"{key} must be an assistant message, not {describe(message.get('role'))}")
+            continue
+        result = check_messages(value, f"$.{key}", out, tally, declared, turns=False)
+        if result is not None:
+            chars += result.chars
+    if rec[_OUTPUTS[0]] == rec[_OUTPUTS[1]]:
+        out.add("preference-identical", "$.non_preferred_output",
+                "preferred and non-preferred outputs are identical: the pair teaches nothing")
+    tally.messages.add(count)
+    tally.chars.add(chars)
+
+
+def _count(value: Any) -> str:
+    if type(value) is list:
+        return f"a list of {len(value)}"
+    return describe(value)

@@ -1,0 +1,183 @@
+"""Tool definitions and assistant tool calls (SPEC §2.3).
+
+Each distinct ``parameters`` schema is checked against its metaschema and compiled once; the
+compiled validator is reused for every call to that tool in the file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+import orjson
+from jsonschema.exceptions import best_match
+
+from validator.collect import Collector
+from validator.describe import describe
+
+__all__ = ["Declared", "check_tool_calls", "check_tools"]
+
+# name -> compiled validator of its parameters (None: no usable schema)
+Declared = dict[str, "jsonschema.protocols.Validator | None"]
+
+_CACHE_LIMIT = 4096
+_cache: dict[bytes, jsonschema.protocols.Validator | str] = {}
+
+
+def _compile(schema: dict[str, Any]) -> jsonschema.protocols.Validator | str:
+    """A validator for ``schema``, or the reason it is not a valid JSON Schema."""
+    try:
+        key = orjson.dumps(schema, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return "schema is nested too deeply to use"
+    found = _cache.get(key)
+    if found is not None:
+        return found
+    result: jsonschema.protocols.Validator | str
+    try:
+        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+        cls.check_schema(schema)
+        result = cls(schema)
+    except jsonschema.SchemaError as exc:
+        where = "".join(f"[{p!r}]" if isinstance(p, int) else f".{p}" for p in exc.absolute_path)
+        result = f"{exc.message}" + (f" (at parameters{where})" if where else "")
+    except Exception as exc:  # user schemas run third-party code: any failure is a data problem
+        result = f"schema cannot be used: {exc}"
+    if len(_cache) >= _CACHE_LIMIT:
+        _cache.clear()
+    _cache[key] = result
+    return result
+
+
+def check_tools(tools: Any, path: str, out: Collector) -> Declared | None:
+    """Check a ``tools`` list; return the declared tools by name (None if unusable)."""
+    if type(tools) is not list:
+        out.add("tools-invalid", path,
+                f'tools must be a list of {{"type": "function", "function": {{...}}}}, '
+                f"not {describe(tools)}")
+        return None
+    declared: Declared = {}
+    for k, tool in enumerate(tools):
+        p = f"{path}[{k}]"
+        if type(tool) is not dict:
+            out.add("tools-invalid", p,
+                    f'a tool must be an object {{"type": "function", "function": {{...}}}}, '
+                    f"not {describe(tool)}")
+            continue
+        if tool.get("type") != "function":
+            out.add("tools-invalid", f"{p}.type",
+                    f'tool type must be "function", not {describe(tool.get("type"))}')
+        fn = tool.get("function")
+        if type(fn) is not dict:
+            out.add("tools-invalid", f"{p}.function",
+                    'a tool needs an object "function" with at least a string "name"')
+            continue
+        name = fn.get("name")
+        if type(name) is not str or not name:
+            out.add("tools-invalid", f"{p}.function.name",
+                    f"a tool function needs a non-empty string name, not {describe(name)}")
+            continue
+        if "description" in fn and type(fn["description"]) is not str:
+            out.add("tools-invalid", f"{p}.function.description",
+                    f"a tool description must be a string, not {describe(fn['description'])}")
+        validator = None
+        if "parameters" in fn:
+            params = fn["parameters"]
+            if type(params) is not dict:
+                out.add("tools-invalid", f"{p}.function.parameters",
+                        f"tool parameters must be a JSON Schema object, not {describe(params)}")
+            else:
+                compiled = _compile(params)
+                if isinstance(compiled, str):
+                    out.add("tool-schema-invalid", f"{p}.function.parameters",
+                            f"parameters of tool {name!r} are not a valid JSON Schema: {compiled}")
+                else:
+                    validator = compiled
+        declared[name] = validator
+    return declared
+
+
+def check_tool_calls(calls: Any, path: str, out: Collector, declared: Declared | None) -> list[str]:
+    """Check an assistant ``tool_calls`` list; return the call ids found."""
+    if type(calls) is not list:
+        out.add("tool-call-invalid", path,
+                f"tool_calls must be a list of calls, not {describe(calls)}")
+        return []
+    if not calls:
+        out.add("tool-calls-empty", path,
+                "tool_calls is an empty list: drop the key, or add the calls")
+    ids: list[str] = []
+    for k, call in enumerate(calls):
+        p = f"{path}[{k}]"
+        if type(call) is not dict:
+            out.add("tool-call-invalid", p,
+                    'a tool call must be an object {"id", "type": "function", "function": {...}}')
+            continue
+        cid = call.get("id")
+        if type(cid) is str:
+            ids.append(cid)
+        else:
+            out.add("tool-call-invalid", f"{p}.id",
+                    f"a tool call needs a string id, not {describe(cid)}")
+        if call.get("type") != "function":
+            out.add("tool-call-invalid", f"{p}.type",
+                    f'tool call type must be "function", not {describe(call.get("type"))}')
+        fn = call.get("function")
+        if type(fn) is not dict:
+            out.add("tool-call-invalid", f"{p}.function",
+                    'a tool call needs an object "function": {"name": ..., "arguments": "..."}')
+            continue
+        name = fn.get("name")
+        if type(name) is not str or not name:
+            out.add("tool-call-invalid", f"{p}.function.name",
+                    f"a tool call needs a non-empty string function name, not {describe(name)}")
+            name = None
+        _check_arguments(fn, f"{p}.function.arguments", out, name, declared)
+    return ids
+
+
+def _check_arguments(fn: dict[str, Any], path: str, out: Collector, name: str | None,
+                     declared: Declared | None) -> None:
+    validator = None
+    if declared is not None and name is not None:
+        if name in declared:
+            validator = declared[name]
+        else:
+            known = ", ".join(sorted(declared)[:8]) or "none"
+            out.add("tool-undeclared", path.rsplit(".", 1)[0] + ".name",
+                    f"tool {name!r} is called but not declared in tools (declared: {known})")
+    if "arguments" not in fn:
+        out.add("tool-call-invalid", path,
+                'a tool call needs "arguments": a string holding a JSON object, such as "{}"')
+        return
+    raw = fn["arguments"]
+    if type(raw) is str:
+        try:
+            args = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            out.add("tool-arguments-invalid", path,
+                    f"arguments are not valid JSON ({exc.msg} at character {exc.pos + 1}): "
+                    "the string must hold a JSON object, such as \"{}\"")
+            return
+    elif type(raw) is dict:
+        out.add("tool-arguments-object", path,
+                "arguments are an object; the API format is a string holding JSON: "
+                "serialize them with json.dumps")
+        args = raw
+    else:
+        out.add("tool-call-invalid", path,
+                f"arguments must be a string holding JSON, not {describe(raw)}")
+        return
+    if validator is None:
+        return
+    try:
+        error = best_match(validator.iter_errors(args))
+    except Exception as exc:  # e.g. an unresolvable $ref, met only while validating
+        out.add("tool-schema-invalid", path,
+                f"parameters of tool {name!r} cannot be applied: {exc}")
+        return
+    if error is not None:
+        where = "".join(f"[{p!r}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+        out.add("tool-arguments-schema", path,
+                f"arguments do not match the parameters of tool {name!r}: "
+                f"{error.message}" + (f" (at arguments{where})" if where else ""))

@@ -1,0 +1,75 @@
+"""Parquet (pre-tokenized fine-tune data) and CSV (eval data): the file-level rules.
+
+pyarrow is imported only when a Parquet file is met, so JSONL runs and the pre-commit hook
+start fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from validator.collect import Collector
+from validator.source import Source
+
+__all__ = ["PARQUET_COLUMNS", "check_tabular"]
+
+PARQUET_REQUIRED = "input_ids"
+PARQUET_COLUMNS = frozenset(("input_ids", "attention_mask", "labels", "position_ids"))
+
+
+def check_tabular(source: Source, kind: str, out: Collector) -> int:
+    """Check a Parquet or CSV file; return its number of rows (samples)."""
+    if kind == "parquet":
+        return _check_parquet(source.path, out)
+    return _check_csv(source.path, out)
+
+
+def _check_parquet(path: str, out: Collector) -> int:
+    import pyarrow.parquet as pq  # noqa: PLC0415 - heavy, loaded on first Parquet file
+
+    try:
+        meta = pq.ParquetFile(path).schema_arrow
+        rows = pq.read_metadata(path).num_rows
+    except Exception as exc:  # pyarrow raises many types for corrupt input
+        out.add_at(None, "parquet-invalid", None,
+                   f"cannot read as Parquet ({exc}): is the file complete and really Parquet?")
+        return 0
+    names = meta.names
+    if PARQUET_REQUIRED not in names:
+        out.add_at(None, "parquet-columns", None,
+                   f"Parquet file has no {PARQUET_REQUIRED} column (columns: "
+                   f"{', '.join(names) or 'none'}); pre-tokenized data needs one")
+    extra = [n for n in names if n not in PARQUET_COLUMNS]
+    if extra:
+        out.add_at(None, "parquet-columns", None,
+                   f"Parquet column(s) {', '.join(extra)} are not accepted: only "
+                   f"{', '.join(sorted(PARQUET_COLUMNS))}")
+    return int(rows)
+
+
+def _check_csv(path: str, out: Collector) -> int:
+    rows = 0
+    width = 0
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            for row in reader:
+                if reader.line_num == 1 or not width:
+                    width = len(row)
+                    continue
+                rows += 1
+                if len(row) != width:
+                    out.add_at(reader.line_num, "csv-columns", None,
+                               f"row has {len(row)} columns, the header has {width}")
+    except UnicodeDecodeError as exc:
+        out.add_at(None, "utf8-invalid", None,
+                   f"CSV is not valid UTF-8 (after {rows} data rows; {exc.reason}): "
+                   "re-save it as UTF-8")
+    except csv.Error as exc:
+        out.add_at(None, "csv-invalid", None, f"cannot read as CSV: {exc}")
+    if not width:
+        out.add_at(None, "csv-invalid", None, "CSV has no header row")
+    elif rows == 0:
+        out.add_at(None, "no-samples", None, "CSV has a header but no data row")
+    return rows
