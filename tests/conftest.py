@@ -1,0 +1,38 @@
+"""Shared fixtures: small helpers to write dataset files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import settings
+
+settings.register_profile("default", max_examples=60, deadline=None)
+settings.register_profile("deep", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+CHAT: dict[str, Any] = {
+    "messages": [
+        {"role": "user", "content": "What is 2+2?"},
+        {"role": "assistant", "content": "4"},
+    ]
+}
+
+
+@pytest.fixture
+def write(tmp_path: Path) -> Callable[..., Path]:
+    """write(name, *records_or_bytes) -> path; dicts are written as JSON lines."""
+
+    def _write(name: str, *lines: Any) -> Path:
+        path = tmp_path / name
+        chunks = [
+            line if isinstance(line, bytes) else orjson.dumps(line) + b"\n" for line in lines
+        ]
+        path.write_bytes(b"".join(chunks))
+        return path
+
+    return _write

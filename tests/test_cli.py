@@ -1,0 +1,177 @@
+"""The CLI through main(argv): exit codes, outputs, and bad input that must never crash."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.conftest import CHAT
+from validator.cli import main
+from validator.report import SERVER_FIELDS
+
+Write = Callable[..., Path]
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_valid_file_exits_0(write: Write) -> None:
+    path = write("ok.jsonl", CHAT, CHAT)
+    code, out, _ = run("validate", str(path))
+    assert code == 0
+    assert f"{path}: valid (fine-tune): CONVERSATION; 2 samples; 0 errors, 0 warnings" in out
+
+
+def test_invalid_file_exits_1_with_greppable_lines(write: Write) -> None:
+    bad = {"messages": [{"role": "bot", "content": "x"}, {"role": "assistant", "content": "y"}]}
+    path = write("bad.jsonl", CHAT, bad)
+    code, out, _ = run("validate", str(path))
+    assert code == 1
+    assert out.splitlines()[0] == (
+        f"{path}:2: $.messages[0].role: role-invalid message has role \"bot\": "
+        "role must be one of system, user, assistant, tool"
+    )
+
+
+def test_json_output_has_exactly_the_spec_shape(write: Write) -> None:
+    ok = write("ok.jsonl", CHAT)
+    bad = write("bad.jsonl", CHAT, b"not json\n")
+    code, out, _ = run("validate", "--output", "json", str(ok), str(bad))
+    assert code == 1
+    doc = orjson.loads(out)
+    assert list(doc) == ["files"]
+    first, second = doc["files"]
+    assert list(first) == ["path", "validation_report", "issues", "stats"]
+    assert tuple(first["validation_report"]) == SERVER_FIELDS
+    assert first["validation_report"]["valid"] is True
+    assert first["validation_report"]["error"] is None
+    report = second["validation_report"]
+    assert report["valid"] is False
+    assert report["error_type"] == "INVALID_FORMAT"
+    assert report["nlines"] == 2
+    assert report["error"].startswith("Line 2: invalid JSON")
+    assert second["issues"] == [
+        {"line": 2, "path": None, "code": "json-invalid", "severity": "error",
+         "message": second["issues"][0]["message"]}
+    ]
+
+
+def test_github_output_escapes_and_annotates(write: Write) -> None:
+    path = write("a,b.jsonl", CHAT, b"{\"text\": 1}\n")
+    code, out, _ = run("validate", "--output", "github", str(path))
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].startswith("::error file=")
+    assert "a%2Cb.jsonl,line=2,title=ftdata format-mixed::" in lines[0]
+
+
+def test_many_files_and_unreadable_ones_exit_2(write: Write, tmp_path: Path) -> None:
+    ok = write("ok.jsonl", CHAT)
+    code, out, _ = run("validate", str(ok), str(tmp_path / "missing.jsonl"), str(tmp_path))
+    assert code == 2
+    assert f"{tmp_path / 'missing.jsonl'}: file-unreadable no such file" in out
+    assert "is a directory" in out
+    assert "3 files: 1 valid, 2 invalid" in out
+
+
+def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    code, out, _ = run("validate", str(fifo))
+    assert code == 2
+    assert "not a regular file" in out
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (os.urandom(4096), "utf8-invalid json-invalid"),
+        (b"\x00\x01\x02\xff\xfe" * 100, "utf8-invalid"),
+        (b"[" * 10_000 + b"]" * 10_000 + b"\n", "json-invalid"),
+        (b'{"text": NaN}\n', "json-invalid"),
+        (b'{"text": "a"}\n{"text": "caf\xc3\xa9 \xff"}\n{"text": "b"}\n', "utf8-invalid"),
+        (b'\xef\xbb\xbf{"text": "a"}\n', "bom"),
+    ],
+    ids=["random-bytes", "binary", "deep-nesting", "nan", "bad-utf8-middle", "bom"],
+)
+def test_bad_input_is_a_clear_error_not_a_traceback(write: Write, data: bytes, code: str) -> None:
+    path = write("bad.jsonl", data)
+    rc, out, err = run("validate", "--output", "json", str(path))
+    assert rc == 1
+    assert err == ""
+    codes = {i["code"] for i in orjson.loads(out)["files"][0]["issues"]}
+    assert codes & set(code.split()), codes
+
+
+def test_crlf_line_endings_are_fine(write: Write) -> None:
+    path = write("crlf.jsonl", orjson.dumps(CHAT) + b"\r\n" + orjson.dumps(CHAT) + b"\r\n")
+    assert run("validate", str(path))[0] == 0
+
+
+def test_huge_single_line_is_an_error_with_bounded_work(write: Write) -> None:
+    path = write("huge.jsonl", b"x" * (200 * 2**20))
+    code, out, _ = run("validate", "--output", "json", str(path))
+    assert code == 1
+    doc = orjson.loads(out)["files"][0]
+    assert doc["validation_report"]["nlines"] == 1
+    assert [i["code"] for i in doc["issues"]] == ["json-invalid"]
+
+
+def test_strict_and_severity_flags(write: Write) -> None:
+    path = write("warn.jsonl", CHAT, b"\n", CHAT)
+    assert run("validate", str(path))[0] == 0
+    assert run("validate", "--strict", str(path))[0] == 1
+    assert run("validate", "--error", "blank-line", str(path))[0] == 1
+    code, out, _ = run("validate", "--ignore", "blank-*", str(path))
+    assert code == 0
+    assert "blank-line" not in out
+
+
+def test_unknown_code_is_a_usage_error(write: Write) -> None:
+    path = write("ok.jsonl", CHAT)
+    code, _, err = run("validate", "--ignore", "no-such-rule", str(path))
+    assert code == 2
+    assert "unknown rule code 'no-such-rule'" in err
+
+
+def test_max_errors_caps_output_but_counting_goes_on(write: Write) -> None:
+    path = write("many.jsonl", *([b"nope\n"] * 120))
+    code, out, _ = run("validate", "--max-errors", "3", "--output", "json", str(path))
+    assert code == 1
+    doc = orjson.loads(out)["files"][0]
+    assert len(doc["issues"]) == 3
+    assert doc["stats"]["errors"] == 120
+    assert doc["stats"]["issues_omitted"] == 117
+    code, out, _ = run("validate", "--max-errors", "3", str(path))
+    assert "117 more issues not shown (json-invalid x117)" in out
+
+
+def test_usage_errors_exit_2() -> None:
+    assert run()[0] == 2
+    assert run("validate")[0] == 2
+    assert run("validate", "--purpose", "pretrain", "x.jsonl")[0] == 2
+    assert run("--version")[0] == 0
+
+
+def test_purpose_auto_reads_csv_as_eval(write: Write) -> None:
+    path = write("eval.csv", b"question,answer\n1+1,2\n")
+    assert run("validate", "--purpose", "auto", str(path))[0] == 0
+    assert run("validate", str(path))[0] == 1
+
+
+def test_rules_lists_every_code() -> None:
+    from validator.rules import RULES
+
+    code, out, _ = run("rules")
+    assert code == 0
+    assert {line.split()[0] for line in out.splitlines()} == set(RULES)
+    code, out, _ = run("rules", "--output", "json")
+    assert [r["code"] for r in orjson.loads(out)] == list(RULES)

@@ -1,0 +1,98 @@
+"""[tool.ftdata] in pyproject.toml and the precedence of CLI flags over it."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CHAT
+from validator.cli import main
+from validator.config import Config, find_pyproject, load_config, parse_size
+from validator.errors import ConfigError
+from validator.issues import Severity
+
+
+def test_defaults_come_from_the_rule_table() -> None:
+    cfg = Config()
+    assert cfg.severity["role-invalid"] is Severity.ERROR
+    assert cfg.severity["turn-order"] is Severity.WARNING
+    assert cfg.max_errors == 50
+
+
+def test_overrides_apply_in_order_and_globs_match() -> None:
+    cfg = Config().with_overrides(ignore=["tool-*"], error=["tool-undeclared"])
+    assert cfg.severity["tool-call-id"] is Severity.OFF
+    assert cfg.severity["tool-undeclared"] is Severity.ERROR
+    strict = Config().with_overrides(strict=True)
+    assert strict.severity["blank-line"] is Severity.ERROR
+
+
+@pytest.mark.parametrize(("text", "size"), [("100", 100), ("64MiB", 64 * 2**20),
+                                            ("1.5GB", 1_500_000_000), ("10 kb", 10_000)])
+def test_parse_size(text: str, size: int) -> None:
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["ten", "5 parsecs", "-1"])
+def test_parse_size_rejects_nonsense(text: str) -> None:
+    with pytest.raises(ConfigError):
+        parse_size(text)
+
+
+def test_pyproject_is_found_upwards_and_read(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.ftdata]\nmax-errors = 7\nignore = ["blank-line"]\nwarn = ["no-assistant"]\n'
+        'max-file-size = "1GB"\n'
+    )
+    nested = tmp_path / "a" / "b"
+    nested.mkdir(parents=True)
+    found = find_pyproject(nested)
+    assert found == tmp_path / "pyproject.toml"
+    cfg = load_config(found)
+    assert cfg.max_errors == 7
+    assert cfg.max_file_bytes == 10**9
+    assert cfg.severity["blank-line"] is Severity.OFF
+    assert cfg.severity["no-assistant"] is Severity.WARNING
+
+
+def test_pyproject_without_table_is_skipped(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    assert find_pyproject(tmp_path) is None
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("max-errors = -1", "max-errors must be an integer >= 0"),
+        ('ignore = "blank-line"', "ignore must be a list of rule codes"),
+        ('ignore = ["nope"]', "unknown rule code 'nope'"),
+        ("colour = true", "unknown key(s) in [tool.ftdata]: colour"),
+        ("strict = 1", "strict must be true or false"),
+        ("max-errors = [", "not valid TOML"),
+    ],
+)
+def test_bad_config_is_a_clear_error(tmp_path: Path, table: str, message: str) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text(f"[tool.ftdata]\n{table}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert message in str(info.value)
+    assert str(path) in str(info.value)
+
+
+def test_cli_reads_config_and_flags_win(tmp_path: Path, write: Callable[..., Path],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.ftdata]\nerror = ["blank-line"]\n')
+    data = write("d.jsonl", CHAT, b"\n")
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    assert main(["validate", str(data)], stdout=out) == 1
+    assert main(["validate", "--warn", "blank-line", str(data)], stdout=out) == 0
+    assert main(["validate", "--isolated", str(data)], stdout=out) == 0
+    err = io.StringIO()
+    (tmp_path / "pyproject.toml").write_text("[tool.ftdata]\nbogus = 1\n")
+    assert main(["validate", str(data)], stdout=out, stderr=err) == 2
+    assert "unknown key(s)" in err.getvalue()

@@ -1,0 +1,147 @@
+"""The ``ftdata`` command: a thin shell over the library.
+
+Exit codes: 0 every file valid, 1 some file invalid, 2 usage error or a file that cannot be
+read. ``main(argv)`` returns the code and never raises for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from validator import __version__
+from validator.config import Config, find_pyproject, load_config
+from validator.engine import PURPOSES, validate_file
+from validator.errors import FileAccessError, FtdataError
+from validator.progress import Progress
+from validator.render import RENDERERS
+from validator.report import Report
+from validator.rules import RULES
+from validator.source import file_type
+
+__all__ = ["main"]
+
+PROGRESS_MIN_BYTES = 32 * 2**20
+
+
+def _codes(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ftdata",
+        description="Check LLM fine-tuning datasets against Together AI's rules.",
+    )
+    parser.add_argument("--version", action="version", version=f"ftdata {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    v = sub.add_parser("validate", help="validate dataset files",
+                       description="Validate dataset files; exit 0 valid, 1 invalid, 2 unreadable.")
+    v.add_argument("files", nargs="+", metavar="FILE")
+    v.add_argument("--purpose", choices=(*PURPOSES, "auto"), default="fine-tune",
+                   help="what the files are for (auto: CSV is eval, the rest fine-tune)")
+    v.add_argument("--output", "-o", choices=sorted(RENDERERS), default="text")
+    v.add_argument("--max-errors", type=int, metavar="N",
+                   help="issues shown per severity and file (default 50; counting goes on)")
+    v.add_argument("--strict", action="store_true", help="count warnings as errors")
+    v.add_argument("--ignore", type=_codes, action="append", default=[], metavar="CODES",
+                   help="rule codes or globs to switch off, comma-separated")
+    v.add_argument("--warn", type=_codes, action="append", default=[], metavar="CODES",
+                   help="rule codes or globs to report as warnings")
+    v.add_argument("--error", type=_codes, action="append", default=[], metavar="CODES",
+                   help="rule codes or globs to report as errors")
+    v.add_argument("--config", type=Path, metavar="PYPROJECT",
+                   help="read [tool.ftdata] from this file (default: nearest pyproject.toml)")
+    v.add_argument("--isolated", action="store_true", help="ignore any pyproject.toml")
+    v.add_argument("--no-progress", action="store_true", help="never draw a progress line")
+
+    r = sub.add_parser("rules", help="list every rule code with its default severity")
+    r.add_argument("--output", "-o", choices=("text", "json"), default="text")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
+         stderr: TextIO | None = None) -> int:
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse prints its own message; keep main() returning codes
+        return exc.code if isinstance(exc.code, int) else 2
+    if args.command is None:
+        parser.print_help(err)
+        return 2
+    try:
+        if args.command == "rules":
+            return _rules(args, out)
+        return _validate(args, out, err)
+    except FtdataError as exc:
+        err.write(f"ftdata: error: {exc}\n")
+        return 2
+
+
+def _config(args: argparse.Namespace) -> Config:
+    if args.isolated:
+        cfg = Config()
+    else:
+        cfg = load_config(args.config or find_pyproject(Path.cwd()))
+    if args.max_errors is not None:
+        if args.max_errors < 0:
+            raise FtdataError("--max-errors must be >= 0")
+        cfg = Config(severity=cfg.severity, max_errors=args.max_errors,
+                     max_file_bytes=cfg.max_file_bytes, max_line_bytes=cfg.max_line_bytes)
+    return cfg.with_overrides(
+        ignore=[c for group in args.ignore for c in group],
+        warn=[c for group in args.warn for c in group],
+        error=[c for group in args.error for c in group],
+        strict=args.strict,
+    )
+
+
+def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    config = _config(args)
+    show_progress = not args.no_progress and err.isatty()
+    reports: list[Report] = []
+    for path in args.files:
+        purpose = args.purpose
+        if purpose == "auto":
+            purpose = "eval" if file_type(path) == "csv" else "fine-tune"
+        progress = None
+        if show_progress:
+            try:
+                size = os.path.getsize(path)
+            except OSError:
+                size = 0
+            if size >= PROGRESS_MIN_BYTES:
+                progress = Progress(err, path, size)
+        try:
+            reports.append(validate_file(path, purpose, config=config, progress=progress))
+        except FileAccessError as exc:
+            reports.append(Report.unreadable(path, purpose, exc.reason))
+        finally:
+            if progress is not None:
+                progress.close()
+    out.write(RENDERERS[args.output](reports))
+    if any(not r.readable for r in reports):
+        return 2
+    return 0 if all(r.valid for r in reports) else 1
+
+
+def _rules(args: argparse.Namespace, out: TextIO) -> int:
+    if args.output == "json":
+        import orjson  # noqa: PLC0415
+
+        doc = [{"code": r.code, "severity": r.severity.value, "summary": r.summary}
+               for r in RULES.values()]
+        out.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return 0
+    width = max(len(code) for code in RULES)
+    for rule in RULES.values():
+        out.write(f"{rule.code:<{width}}  {rule.severity.value:<7}  {rule.summary}\n")
+    return 0

@@ -1,0 +1,18 @@
+"""Renderers: a list of reports in, text out. Chosen by name; none of them validates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from validator.render import github, json, text
+from validator.report import Report
+
+__all__ = ["RENDERERS", "Renderer"]
+
+Renderer = Callable[[Sequence[Report]], str]
+
+RENDERERS: dict[str, Renderer] = {
+    "text": text.render,
+    "json": json.render,
+    "github": github.render,
+}

@@ -1,0 +1,67 @@
+"""``--output text``: one greppable line per issue, ``file:line: path: code message``, then a
+summary per file and, for several files, a total."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from validator.issues import Issue, Severity
+from validator.report import Report
+
+__all__ = ["format_issue", "render"]
+
+_FLAGS = (
+    ("dataset_has_tools", "tools"),
+    ("dataset_has_parallel_tool_calls", "parallel tool calls"),
+    ("dataset_has_reasoning", "reasoning"),
+    ("dataset_is_multimodal", "multimodal"),
+    ("dataset_has_message_weights", "message weights"),
+    ("dataset_has_sample_weights", "sample weights"),
+)
+
+
+def format_issue(path: str, issue: Issue) -> str:
+    where = f"{path}:{issue.line}:" if issue.line is not None else f"{path}:"
+    json_path = f" {issue.path}:" if issue.path else ""
+    level = "" if issue.severity is Severity.ERROR else " [warning]"
+    return f"{where}{json_path} {issue.code}{level} {issue.message}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def summary(report: Report) -> str:
+    verdict = "valid" if report.valid else "INVALID"
+    if not report.readable:
+        verdict = "UNREADABLE"
+    parts = []
+    if report.dataset_format:
+        parts.append(report.dataset_format)
+    parts.append(_plural(report.nlines, "sample"))
+    parts.append(f"{_plural(report.errors, 'error')}, {_plural(report.warnings, 'warning')}")
+    flags = [label for name, label in _FLAGS if getattr(report, name)]
+    if flags:
+        parts.append("has " + ", ".join(flags))
+    return f"{report.path}: {verdict} ({report.purpose}): " + "; ".join(parts)
+
+
+def render(reports: Sequence[Report]) -> str:
+    lines: list[str] = []
+    for report in reports:
+        lines.extend(format_issue(report.path, issue) for issue in report.issues)
+        if report.omitted:
+            kept: dict[str, int] = {}
+            for issue in report.issues:
+                kept[issue.code] = kept.get(issue.code, 0) + 1
+            rest = sorted(((n - kept.get(code, 0), code) for code, n in report.by_code.items()),
+                          reverse=True)
+            top = ", ".join(f"{code} x{n:,}" for n, code in rest[:5] if n)
+            lines.append(f"{report.path}: ... {report.omitted:,} more issues not shown "
+                         f"({top}); raise --max-errors to see them")
+        lines.append(summary(report))
+    if len(reports) > 1:
+        bad = sum(not r.valid for r in reports)
+        lines.append(f"{_plural(len(reports), 'file')}: {len(reports) - bad:,} valid, "
+                     f"{bad:,} invalid")
+    return "\n".join(lines) + "\n"
