@@ -87,10 +87,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
 
 
 def _config(args: argparse.Namespace) -> Config:
-    if args.isolated:
-        cfg = Config()
-    else:
-        cfg = load_config(args.config or find_pyproject(Path.cwd()))
+    where = None if args.isolated else args.config or find_pyproject(Path.cwd())
+    cfg = load_config(where)
     if args.max_errors is not None:
         if args.max_errors < 0:
             raise FtdataError("--max-errors must be >= 0")

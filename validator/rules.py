@@ -88,7 +88,7 @@ _TABLE: tuple[tuple[str, Severity, str], ...] = (
     ("content-mixed", E, "a sample mixes string content and part-list content"),
     # Parquet and CSV (SPEC §3)
     ("parquet-invalid", E, "the file cannot be read as Parquet"),
-    ("parquet-columns", E, "Parquet columns other than input_ids, attention_mask, labels, position_ids, or no input_ids"),
+    ("parquet-columns", E, "no input_ids column, or a column the server does not accept"),
     ("csv-invalid", E, "the file cannot be read as CSV or has no header"),
     ("csv-columns", E, "a CSV row's column count differs from the header's"),
     # Instruction, general, preference (SPEC §2.5)
@@ -107,7 +107,8 @@ RULES: dict[str, Rule] = {code: Rule(code, sev, summary) for code, sev, summary 
 @dataclass(frozen=True, slots=True)
 class _Limits:
     max_file_bytes: int = 100 * 10**9  # documented 100 GB
-    max_line_bytes: int = 256 * 2**20  # 10 images of ~14 MB fit; protects memory from no-newline files
+    # 10 images of ~14 MB fit; bounds memory on a file that never ends a line
+    max_line_bytes: int = 256 * 2**20
     max_image_url_chars: int = 13_981_036  # about 10 MiB decoded
     max_images_per_message: int = 10
     max_images_per_sample: int = 10

@@ -27,10 +27,7 @@ class Sketch:
         self.max = 0
 
     def add(self, value: int) -> None:
-        if value < _EXACT:
-            key = value
-        else:
-            key = _EXACT + int(math.log(value / _EXACT) / _LOG_GAMMA)
+        key = value if value < _EXACT else _EXACT + int(math.log(value / _EXACT) / _LOG_GAMMA)
         b = self.buckets
         b[key] = b.get(key, 0) + 1
         if self.count == 0:
