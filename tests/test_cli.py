@@ -175,3 +175,34 @@ def test_rules_lists_every_code() -> None:
     assert {line.split()[0] for line in out.splitlines()} == set(RULES)
     code, out, _ = run("rules", "--output", "json")
     assert [r["code"] for r in orjson.loads(out)] == list(RULES)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_line_is_drawn_on_a_terminal_and_cleared(write: Write,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import validator.cli as cli
+
+    monkeypatch.setattr(cli, "PROGRESS_MIN_BYTES", 0)
+    path = write("ok.jsonl", CHAT)
+    err = _Terminal()
+    assert main(["validate", str(path)], stdout=io.StringIO(), stderr=err) == 0
+    drawn = err.getvalue()
+    assert f"\r{path}: 100.0%" in drawn
+    assert drawn.endswith("\r\033[K")
+    quiet = _Terminal()
+    assert main(["validate", "--no-progress", str(path)], stdout=io.StringIO(), stderr=quiet) == 0
+    assert quiet.getvalue() == ""
+
+
+def test_python_dash_m_validator_runs() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "validator", "--version"], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0
+    assert done.stdout.startswith("ftdata ")
