@@ -82,7 +82,7 @@ def check_messages(
             prev = last_role = None
             continue
         role = m.get("role")
-        if role not in ROLES:
+        if type(role) is not str or role not in ROLES:  # a list or object role is unhashable
             what = "has no role" if "role" not in m else f"has role {describe(role)}"
             out.add("role-invalid", f"{base}[{i}].role",
                     f"message {what}: role must be one of system, user, assistant, tool")
