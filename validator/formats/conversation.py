@@ -91,6 +91,8 @@ def check_messages(
         is_assistant = role == "assistant"
         calls = m.get("tool_calls", _MISSING)
         has_calls = calls is not _MISSING and calls is not None
+        # an empty list makes no call: it neither excuses a missing content nor opens tool turns
+        makes_calls = is_assistant and has_calls and calls != []
 
         # content: a string, a part list, or (assistant with tool calls) absent or null
         content = m.get("content", _MISSING)
@@ -111,7 +113,7 @@ def check_messages(
                         f"message has {msg_images} images, over the limit of {_MAX_IMAGES_MSG}: "
                         "split it into several samples")
         elif content is _MISSING or content is None:
-            if not (is_assistant and has_calls):
+            if not makes_calls:
                 out.add("content-missing", f"{base}[{i}]",
                         "message has no content" + (" (null)" if content is None else "")
                         + ": add a string content (only an assistant message with tool_calls "
@@ -139,7 +141,7 @@ def check_messages(
             if is_assistant:
                 ids = check_tool_calls(calls, f"{base}[{i}].tool_calls", out, declared)
                 tally.has_tools = True
-                seen_calls = True
+                seen_calls = seen_calls or makes_calls
                 if type(calls) is list and len(calls) >= 2:
                     tally.has_parallel_tool_calls = True
                 for n_call, cid in enumerate(ids):
@@ -165,7 +167,7 @@ def check_messages(
                 out.add("turn-order", f"{base}[{i}].role", problem)
                 order_reported = True
         prev = role
-        prev_called = is_assistant and has_calls
+        prev_called = makes_calls
 
     if need_assistant and assistants == 0:
         out.add("no-assistant", base,
