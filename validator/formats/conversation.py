@@ -50,11 +50,14 @@ def check_messages(
     *,
     need_assistant: bool = True,
     turns: bool = True,
+    complete: bool = True,
 ) -> Messages | None:
     """Check a message list at JSON path ``base``.
 
     ``turns`` enables the turn-order and tool-call pairing rules (off for a preference output,
-    which is one assistant message answering an input elsewhere).
+    which is one assistant message answering an input elsewhere). ``complete`` says the list is
+    a whole conversation, so it must not end on tool results (off for a preference input, whose
+    outputs are the reply that follows).
     """
     if type(messages) is not list or not messages:
         out.add("messages-invalid", base,
@@ -168,6 +171,11 @@ def check_messages(
                 order_reported = True
         prev = role
         prev_called = makes_calls
+
+    if not order_reported and complete and prev == "tool":
+        out.add("turn-order", f"{base}[{len(messages) - 1}].role",
+                "conversation ends with tool results: an assistant message answering them "
+                "comes next")
 
     if need_assistant and assistants == 0:
         out.add("no-assistant", base,

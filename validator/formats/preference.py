@@ -30,7 +30,7 @@ def check(rec: dict[str, Any], out: Collector, tally: Tally) -> None:
             if data["tools"]:
                 tally.has_tools = True
         result = check_messages(data["messages"], "$.input.messages", out, tally, declared,
-                                need_assistant=False)
+                                need_assistant=False, complete=False)
         if result is not None:
             count += result.count
             chars += result.chars
