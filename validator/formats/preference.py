@@ -46,7 +46,12 @@ def check(rec: dict[str, Any], out: Collector, tally: Tally) -> None:
                     f"not {_count(value)}")
             continue
         message = value[0]
-        if type(message) is dict and message.get("role") != "assistant":
+        if type(message) is not dict:
+            out.add("preference-output-invalid", f"$.{key}[0]",
+                    f'{key} must hold one {{"role": "assistant", "content": ...}} message, '
+                    f"not {describe(message)}")
+            continue
+        if message.get("role") != "assistant":
             out.add("preference-output-invalid", f"$.{key}[0].role",
                     f"{key} must be an assistant message, not {describe(message.get('role'))}")
             continue
