@@ -120,17 +120,18 @@ def scan_jsonl(blocks: Iterable[bytes], purpose: str, max_line_bytes: int, out: 
     blank = 0
     lineno = 0
     offset = 0
-    for raw in split_lines(blocks, max_line_bytes):
+    for line in split_lines(blocks, max_line_bytes):
         lineno += 1
         out.line = lineno
-        if type(raw) is TooLong:
+        if type(line) is TooLong:
             nlines += 1
             out.add("line-too-long", None,
-                    f"line is {raw.size:,} bytes, over the limit of {max_line_bytes:,} "
+                    f"line is {line.size:,} bytes, over the limit of {max_line_bytes:,} "
                     "(raise max-line-size if this is real data)")
-            offset += raw.size + 1
+            offset += line.size + 1
             continue
-        assert type(raw) is bytes
+        assert type(line) is bytes
+        raw = line  # without the BOM below
         start = offset
         offset += len(raw) + 1
         if lineno == 1 and raw.startswith(_BOM):
@@ -157,6 +158,7 @@ def scan_jsonl(blocks: Iterable[bytes], purpose: str, max_line_bytes: int, out: 
             continue
         fmt, problem = detect(rec)
         if fmt is None:
+            assert problem is not None
             out.add(*problem)
             continue
         name = fmt.name

@@ -69,7 +69,8 @@ def check_image_url(url: Any, path: str, out: Collector) -> None:
                 "convert the image")
 
 
-def check_parts(parts: list[Any], path: str, out: Collector, image_place: str | None) -> tuple[int, int]:
+def check_parts(parts: list[Any], path: str, out: Collector,
+                image_place: str | None) -> tuple[int, int]:
     """Check a content-part list; return (images, characters of text).
 
     ``image_place`` is None where images are allowed, else a description of the place

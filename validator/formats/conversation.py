@@ -22,7 +22,7 @@ _MISSING: Any = object()
 class Messages(NamedTuple):
     """What a message list held, for the caller's sample-level rules and statistics."""
 
-    count: int
+    size: int  # messages in the list (``count`` would shadow tuple.count)
     chars: int
     last_role: str | None
 
@@ -37,7 +37,7 @@ def check(rec: dict[str, Any], out: Collector, tally: Tally) -> None:
             tally.has_tools = True
     result = check_messages(rec["messages"], "$.messages", out, tally, declared)
     if result is not None:
-        tally.messages.add(result.count)
+        tally.messages.add(result.size)
         tally.chars.add(result.chars)
 
 
@@ -81,7 +81,8 @@ def check_messages(
     for i, m in enumerate(messages):
         if type(m) is not dict:
             out.add("message-invalid", f"{base}[{i}]",
-                    f'a message must be an object {{"role": ..., "content": ...}}, not {describe(m)}')
+                    'a message must be an object {"role": ..., "content": ...}, '
+                    f"not {describe(m)}")
             prev = last_role = None
             continue
         role = m.get("role")
@@ -157,7 +158,8 @@ def check_messages(
         if role == "tool":
             tally.has_tools = True
             if turns:
-                _check_tool_answer(m, f"{base}[{i}]", out, seen_calls, called, pending)
+                _check_tool_answer(m, f"{base}[{i}]", out, seen_calls=seen_calls,
+                                   called=called, pending=pending)
 
         # reasoning
         if "reasoning" in m or "reasoning_content" in m:
@@ -197,7 +199,7 @@ def check_messages(
     return Messages(len(messages), chars, last_role)
 
 
-def _check_tool_answer(m: dict[str, Any], path: str, out: Collector, seen_calls: bool,
+def _check_tool_answer(m: dict[str, Any], path: str, out: Collector, *, seen_calls: bool,
                        called: set[str], pending: dict[str, str]) -> None:
     if not seen_calls:
         out.add("tool-orphan", path,

@@ -32,7 +32,7 @@ def check(rec: dict[str, Any], out: Collector, tally: Tally) -> None:
         result = check_messages(data["messages"], "$.input.messages", out, tally, declared,
                                 need_assistant=False, complete=False)
         if result is not None:
-            count += result.count
+            count += result.size
             chars += result.chars
             if result.last_role == "assistant":
                 out.add("preference-last-assistant", "$.input.messages",

@@ -18,7 +18,7 @@ def check_message_weight(value: Any, path: str, out: Collector) -> int | None:
     """The weight as 0 or 1, or None when it is not one."""
     kind = type(value)
     if kind is int:
-        if value == 0 or value == 1:
+        if value in (0, 1):
             return int(value)
         out.add("weight-invalid", path, f"message weight must be 0 or 1, not {value}")
     elif kind is bool:
