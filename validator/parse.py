@@ -6,9 +6,18 @@ import orjson
 
 from validator.collect import Collector
 
-__all__ = ["report_json_error"]
+__all__ = ["BOM", "BOM_MESSAGE", "report_json_error", "utf8_message"]
 
+BOM = b"\xef\xbb\xbf"
+BOM_MESSAGE = ("file starts with a UTF-8 byte-order mark (BOM): remove it "
+               "(save as UTF-8 without BOM)")
 _NON_JSON_NUMBERS = (b"NaN", b"Infinity", b"-Infinity")
+
+
+def utf8_message(raw: bytes, bad: UnicodeDecodeError, offset: int) -> str:
+    """The utf8-invalid message for line ``raw`` starting at file offset ``offset``."""
+    return (f"line is not valid UTF-8: byte 0x{raw[bad.start]:02X} at byte {bad.start + 1} of "
+            f"the line (file offset {offset + bad.start}): re-save the file as UTF-8")
 
 
 def report_json_error(raw: bytes, exc: orjson.JSONDecodeError, offset: int, out: Collector) -> None:
@@ -18,10 +27,7 @@ def report_json_error(raw: bytes, exc: orjson.JSONDecodeError, offset: int, out:
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError as bad:
-            byte = raw[bad.start]
-            out.add("utf8-invalid", None,
-                    f"line is not valid UTF-8: byte 0x{byte:02X} at byte {bad.start + 1} of the "
-                    f"line (file offset {offset + bad.start}): re-save the file as UTF-8")
+            out.add("utf8-invalid", None, utf8_message(raw, bad, offset))
             return
     text = raw.decode("utf-8", "replace")
     col = exc.colno

@@ -7,15 +7,18 @@ start fast.
 from __future__ import annotations
 
 import csv
-import io
+import re
+from collections.abc import Iterable, Iterator
 
 from validator.collect import Collector
+from validator.parse import BOM, BOM_MESSAGE, utf8_message
 from validator.source import Source
 
 __all__ = ["PARQUET_COLUMNS", "check_tabular"]
 
 PARQUET_REQUIRED = "input_ids"
 PARQUET_COLUMNS = frozenset(("input_ids", "attention_mask", "labels", "position_ids"))
+_LONE_CR = re.compile(rb"(?<=\r)(?!\n)")  # after a \r that ends a line on its own (old Mac)
 
 
 def check_tabular(source: Source, kind: str, out: Collector) -> int:
@@ -51,9 +54,9 @@ def _check_parquet(path: str, out: Collector) -> int:
 def _check_csv(path: str, out: Collector) -> int:
     rows = 0
     width = 0
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            reader = csv.reader(handle)
+    with open(path, "rb") as handle:
+        reader = csv.reader(_text_lines(handle, out))
+        try:
             for row in reader:
                 if reader.line_num == 1 or not width:
                     width = len(row)
@@ -62,14 +65,38 @@ def _check_csv(path: str, out: Collector) -> int:
                 if len(row) != width:
                     out.add_at(reader.line_num, "csv-columns", None,
                                f"row has {len(row)} columns, the header has {width}")
-    except UnicodeDecodeError as exc:
-        out.add_at(None, "utf8-invalid", None,
-                   f"CSV is not valid UTF-8 (after {rows} data rows; {exc.reason}): "
-                   "re-save it as UTF-8")
-    except csv.Error as exc:
-        out.add_at(None, "csv-invalid", None, f"cannot read as CSV: {exc}")
+        except csv.Error as exc:
+            out.add_at(reader.line_num, "csv-invalid", None, f"cannot read as CSV: {exc}")
     if not width:
         out.add_at(None, "csv-invalid", None, "CSV has no header row")
     elif rows == 0:
         out.add_at(None, "no-samples", None, "CSV has a header but no data row")
     return rows
+
+
+def _text_lines(handle: Iterable[bytes], out: Collector) -> Iterator[str]:
+    """The file's physical lines, decoded, for ``csv.reader`` (which counts them in line_num).
+
+    Checked the way JSONL lines are (SPEC §1): a BOM, and each line that is not UTF-8 with its
+    line and byte offset; such a line is decoded with replacement characters so rows are still
+    counted. Lines end at \\n, \\r\\n or a lone \\r, as in universal-newline mode.
+    """
+    offset = 0
+    lineno = 0
+    for chunk in handle:
+        for line in _LONE_CR.split(chunk) if b"\r" in chunk else (chunk,):
+            if not line:
+                continue
+            lineno += 1
+            start = offset
+            offset += len(line)
+            raw = line
+            if lineno == 1 and raw.startswith(BOM):
+                out.add_at(1, "bom", None, BOM_MESSAGE)
+                raw = raw[len(BOM):]
+                start += len(BOM)
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                out.add_at(lineno, "utf8-invalid", None, utf8_message(raw, bad, start))
+                yield raw.decode("utf-8", "replace")
