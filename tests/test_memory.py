@@ -11,12 +11,15 @@ import pytest
 
 LIMIT_MB = 150
 
+# VmHWM, not ru_maxrss: Linux carries a parent's ru_maxrss across fork+exec, so a child of a
+# large pytest process would report the parent's peak.
 _PROBE = """
-import resource, sys
+import re, sys
 from validator import validate_file
 report = validate_file(sys.argv[1])
 assert report.valid, report.error
-print(report.nlines, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+status = open("/proc/self/status").read()
+print(report.nlines, int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)) // 1024)
 """
 
 

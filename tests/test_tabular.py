@@ -100,9 +100,19 @@ def test_parquet_for_eval_is_rejected(tmp_path: Path) -> None:
     assert _issues(report) == [(None, None, "purpose-file-type")]
 
 
-@pytest.mark.xfail(reason="engine._file_rules only rejects Parquet for eval; SPEC §3 says "
-                          "Parquet is for fine-tune only, so batch-api must be rejected too")
 def test_parquet_for_batch_api_is_rejected(tmp_path: Path) -> None:
     path = _parquet(tmp_path / "batch.parquet", TOKENS)
     report = validate_file(path, "batch-api", config=CONFIG)
     assert _issues(report) == [(None, None, "purpose-file-type")]
+
+
+def test_validate_bytes_reads_csv_and_parquet_from_memory(tmp_path: Path) -> None:
+    from validator import validate_bytes
+
+    report = validate_bytes(b"q,a\n1+1,2\n", "eval.csv", "eval", config=CONFIG)
+    assert report.valid
+    assert report.nlines == 1
+    data = Path(_parquet(tmp_path / "t.parquet", TOKENS)).read_bytes()
+    report = validate_bytes(data, "t.parquet", config=CONFIG)
+    assert report.valid, report.issues
+    assert report.nlines == validate_file(tmp_path / "t.parquet", config=CONFIG).nlines

@@ -8,6 +8,7 @@ the report, and only "cannot run" problems (missing file, bad purpose) raise.
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable, Iterable
 from typing import BinaryIO
 
@@ -27,12 +28,13 @@ from validator.source import FILE_TYPES, Source, file_type, open_source, read_bl
 __all__ = ["PURPOSES", "validate_bytes", "validate_file"]
 
 PURPOSES = ("fine-tune", "eval", "batch-api")
+_PURPOSE_OF_TYPE = {"csv": "eval", "parquet": "fine-tune"}  # JSONL serves every purpose
 _BOM = b"\xef\xbb\xbf"
 _SPACE = frozenset(b" \t\r\f\v")
 
 
 def validate_file(
-    path: str,
+    path: str | os.PathLike[str],
     purpose: str = "fine-tune",
     *,
     config: Config | None = None,
@@ -45,7 +47,7 @@ def validate_file(
     itself is in the returned report. ``progress`` is called with the bytes read so far.
     """
     _check_purpose(purpose)
-    source, handle = open_source(path)
+    source, handle = open_source(os.fspath(path))
     with handle:
         return _validate(source, handle, purpose, config or Config(), progress)
 
@@ -79,7 +81,7 @@ def _validate(source: Source, handle: BinaryIO, purpose: str, config: Config,
     elif kind is not None:
         from validator.tabular import check_tabular  # noqa: PLC0415 - keeps pyarrow lazy
 
-        tally.nlines = check_tabular(source, kind, out)
+        tally.nlines = check_tabular(handle, kind, out)
     return _report(source, purpose, out, tally)
 
 
@@ -99,8 +101,8 @@ def _file_rules(source: Source, purpose: str, config: Config, out: Collector) ->
         out.add_at(None, "file-too-large", None,
                    f"file is {source.size:,} bytes, over the limit of {config.max_file_bytes:,}: "
                    "split it into several files")
-    if (kind == "csv") != (purpose == "eval") and kind != "jsonl":
-        wanted = "eval" if kind == "csv" else "fine-tune"
+    wanted = _PURPOSE_OF_TYPE.get(kind)
+    if wanted is not None and purpose != wanted:
         out.add_at(None, "purpose-file-type", None,
                    f"{kind} files are only accepted for purpose {wanted}, not {purpose}")
         return None

@@ -9,10 +9,10 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable, Iterator
+from typing import BinaryIO
 
 from validator.collect import Collector
 from validator.parse import BOM, BOM_MESSAGE, utf8_message
-from validator.source import Source
 
 __all__ = ["PARQUET_COLUMNS", "check_tabular"]
 
@@ -21,19 +21,20 @@ PARQUET_COLUMNS = frozenset(("input_ids", "attention_mask", "labels", "position_
 _LONE_CR = re.compile(rb"(?<=\r)(?!\n)")  # after a \r that ends a line on its own (old Mac)
 
 
-def check_tabular(source: Source, kind: str, out: Collector) -> int:
-    """Check a Parquet or CSV file; return its number of rows (samples)."""
+def check_tabular(handle: BinaryIO, kind: str, out: Collector) -> int:
+    """Check a Parquet or CSV stream (seekable for Parquet); return its number of rows."""
     if kind == "parquet":
-        return _check_parquet(source.path, out)
-    return _check_csv(source.path, out)
+        return _check_parquet(handle, out)
+    return _check_csv(handle, out)
 
 
-def _check_parquet(path: str, out: Collector) -> int:
+def _check_parquet(handle: BinaryIO, out: Collector) -> int:
     import pyarrow.parquet as pq  # noqa: PLC0415 - heavy, loaded on first Parquet file
 
     try:
-        meta = pq.ParquetFile(path).schema_arrow
-        rows = pq.read_metadata(path).num_rows
+        parquet = pq.ParquetFile(handle)
+        meta = parquet.schema_arrow
+        rows = parquet.metadata.num_rows
     except Exception as exc:  # pyarrow raises many types for corrupt input
         out.add_at(None, "parquet-invalid", None,
                    f"cannot read as Parquet ({exc}): is the file complete and really Parquet?")
@@ -51,22 +52,21 @@ def _check_parquet(path: str, out: Collector) -> int:
     return int(rows)
 
 
-def _check_csv(path: str, out: Collector) -> int:
+def _check_csv(handle: BinaryIO, out: Collector) -> int:
     rows = 0
     width = 0
-    with open(path, "rb") as handle:
-        reader = csv.reader(_text_lines(handle, out))
-        try:
-            for row in reader:
-                if reader.line_num == 1 or not width:
-                    width = len(row)
-                    continue
-                rows += 1
-                if len(row) != width:
-                    out.add_at(reader.line_num, "csv-columns", None,
-                               f"row has {len(row)} columns, the header has {width}")
-        except csv.Error as exc:
-            out.add_at(reader.line_num, "csv-invalid", None, f"cannot read as CSV: {exc}")
+    reader = csv.reader(_text_lines(handle, out))
+    try:
+        for row in reader:
+            if reader.line_num == 1 or not width:
+                width = len(row)
+                continue
+            rows += 1
+            if len(row) != width:
+                out.add_at(reader.line_num, "csv-columns", None,
+                           f"row has {len(row)} columns, the header has {width}")
+    except csv.Error as exc:
+        out.add_at(reader.line_num, "csv-invalid", None, f"cannot read as CSV: {exc}")
     if not width:
         out.add_at(None, "csv-invalid", None, "CSV has no header row")
     elif rows == 0:
