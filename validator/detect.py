@@ -11,23 +11,37 @@ __all__ = ["detect"]
 
 Problem = tuple[str, None, str]  # (rule code, JSON path, message)
 
+# Per line, most formats are ruled out by their first key alone: test that before the rest.
+_CANDIDATES = tuple((f.required[0], f.required[1:], f) for f in FORMATS)
+
 
 def detect(rec: dict[str, Any]) -> tuple[Format, None] | tuple[None, Problem]:
     """(format, None) when exactly one format's keys are all present, else (None, problem)."""
+    match = None
+    for first, rest, fmt in _CANDIDATES:
+        if first in rec and (not rest or all(k in rec for k in rest)):
+            if match is not None:
+                return None, _problem(rec)
+            match = fmt
+    if match is not None:
+        return match, None
+    return None, _problem(rec)
+
+
+def _problem(rec: dict[str, Any]) -> Problem:
+    """Why a line has no single format (the slow path: only for lines in error)."""
     found = [f for f in FORMATS if all(k in rec for k in f.required)]
-    if len(found) == 1:
-        return found[0], None
     if found:
         names = " and ".join(f"{f.name} ({', '.join(f.required)})" for f in found)
-        return None, ("format-ambiguous", None,
-                      f"line has the keys of {names}: keep one format's keys per line")
+        return ("format-ambiguous", None,
+                f"line has the keys of {names}: keep one format's keys per line")
     keys = ", ".join(sorted(rec)[:10]) or "none"
     partial = [f for f in FORMATS if any(k in rec for k in f.required)]
     if partial:
         f = partial[0]
         missing = ", ".join(k for k in f.required if k not in rec)
-        return None, ("format-unknown", None,
-                      f"line looks like {f.name} but lacks {missing} (keys found: {keys})")
+        return ("format-unknown", None,
+                f"line looks like {f.name} but lacks {missing} (keys found: {keys})")
     wanted = "; ".join(f"{f.name}: {', '.join(f.required)}" for f in FORMATS)
-    return None, ("format-unknown", None,
-                  f"line matches no dataset format (keys found: {keys}); expected {wanted}")
+    return ("format-unknown", None,
+            f"line matches no dataset format (keys found: {keys}); expected {wanted}")

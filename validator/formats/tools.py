@@ -1,31 +1,35 @@
 """Tool definitions and assistant tool calls (SPEC §2.3).
 
 Each distinct ``parameters`` schema is checked against its metaschema and compiled once; the
-compiled validator is reused for every call to that tool in the file.
+compiled validator is reused for every call to that tool in the file. jsonschema is imported on
+the first schema met, so files without tools (and the pre-commit hook) start faster.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import orjson
-from jsonschema.exceptions import best_match
 
 from validator.collect import Collector
 from validator.describe import describe
 
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
+
 __all__ = ["Declared", "check_tool_calls", "check_tools"]
 
 # name -> compiled validator of its parameters (None: no usable schema)
-Declared = dict[str, "jsonschema.protocols.Validator | None"]
+Declared = dict[str, "Validator | None"]
 
 _CACHE_LIMIT = 4096
-_cache: dict[bytes, jsonschema.protocols.Validator | str] = {}
+_cache: dict[bytes, Validator | str] = {}
 
 
-def _compile(schema: dict[str, Any]) -> jsonschema.protocols.Validator | str:
+def _compile(schema: dict[str, Any]) -> Validator | str:
     """A validator for ``schema``, or the reason it is not a valid JSON Schema."""
+    import jsonschema  # noqa: PLC0415 - lazy, see the module docstring
+
     try:
         key = orjson.dumps(schema, option=orjson.OPT_SORT_KEYS)
     except orjson.JSONEncodeError:
@@ -33,7 +37,7 @@ def _compile(schema: dict[str, Any]) -> jsonschema.protocols.Validator | str:
     found = _cache.get(key)
     if found is not None:
         return found
-    result: jsonschema.protocols.Validator | str
+    result: Validator | str
     try:
         cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
         cls.check_schema(schema)
@@ -170,6 +174,8 @@ def _check_arguments(fn: dict[str, Any], path: str, out: Collector, name: str | 
         return
     if validator is None:
         return
+    from jsonschema.exceptions import best_match  # noqa: PLC0415 - loaded with the schema
+
     try:
         error = best_match(validator.iter_errors(args))
     except Exception as exc:  # e.g. an unresolvable $ref, met only while validating
