@@ -209,3 +209,33 @@ def test_python_dash_m_validator_runs() -> None:
                           text=True, check=False)
     assert done.returncode == 0
     assert done.stdout.startswith("ftdata ")
+
+
+def test_commands_from_entry_point_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.metadata
+    from typing import Any
+
+    def register(sub: Any) -> None:
+        p = sub.add_parser("hello")
+        p.add_argument("name")
+        p.set_defaults(run=lambda args, out, err: out.write(f"hi {args.name}\n") and 0)
+
+    def broken(sub: Any) -> None:
+        raise RuntimeError("boom")
+
+    class Entry:
+        def __init__(self, name: str, fn: Any) -> None:
+            self.name = name
+            self.fn = fn
+
+        def load(self) -> Any:
+            return self.fn
+
+    def fake_entry_points(group: str) -> list[Entry]:
+        assert group == "ftdata.commands"
+        return [Entry("hello", register), Entry("broken", broken)]
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", fake_entry_points)
+    code, out, err = run("hello", "world")
+    assert (code, out) == (0, "hi world\n")
+    assert "command plugin 'broken' failed to load: boom" in err

@@ -2,6 +2,12 @@
 
 Exit codes: 0 every file valid, 1 some file invalid, 2 usage error or a file that cannot be
 read. ``main(argv)`` returns the code and never raises for bad input.
+
+Other packages add commands (the uploader adds ``upload``, ``serve`` and ``files``) through the
+``ftdata.commands`` entry-point group: each entry point is a function ``register(subparsers)``
+that adds its parsers with ``set_defaults(run=...)``, where ``run(args, stdout, stderr) -> int``.
+The validator never imports them; they are loaded only when the command is not a built-in one,
+so ``ftdata validate`` (the pre-commit hook) starts without them.
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -32,7 +38,21 @@ def _codes(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def _parser() -> argparse.ArgumentParser:
+Run = Callable[[argparse.Namespace, TextIO, TextIO], int]
+BUILTIN = ("validate", "rules")
+
+
+def _load_plugins(sub: argparse._SubParsersAction[argparse.ArgumentParser], err: TextIO) -> None:
+    from importlib.metadata import entry_points  # noqa: PLC0415 - only for plugin commands
+
+    for entry in entry_points(group="ftdata.commands"):
+        try:
+            entry.load()(sub)
+        except Exception as exc:  # a broken plugin must not take the validator down
+            err.write(f"ftdata: warning: command plugin {entry.name!r} failed to load: {exc}\n")
+
+
+def _parser(argv: Sequence[str], err: TextIO) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ftdata",
         description="Check LLM fine-tuning datasets against Together AI's rules.",
@@ -42,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="validate dataset files",
                        description="Validate dataset files; exit 0 valid, 1 invalid, 2 unreadable.")
+    v.set_defaults(run=_validate)
     v.add_argument("files", nargs="+", metavar="FILE")
     v.add_argument("--purpose", choices=(*PURPOSES, "auto"), default="fine-tune",
                    help="what the files are for (auto: CSV is eval, the rest fine-tune)")
@@ -62,6 +83,9 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("rules", help="list every rule code with its default severity")
     r.add_argument("--output", "-o", choices=("text", "json"), default="text")
+    r.set_defaults(run=_rules)
+    if not argv or argv[0] not in BUILTIN:
+        _load_plugins(sub, err)
     return parser
 
 
@@ -69,7 +93,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
          stderr: TextIO | None = None) -> int:
     out = stdout or sys.stdout
     err = stderr or sys.stderr
-    parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser(argv, err)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse prints its own message; keep main() returning codes
@@ -77,10 +102,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     if args.command is None:
         parser.print_help(err)
         return 2
+    run: Run = args.run
     try:
-        if args.command == "rules":
-            return _rules(args, out)
-        return _validate(args, out, err)
+        return run(args, out, err)
     except FtdataError as exc:
         err.write(f"ftdata: error: {exc}\n")
         return 2
@@ -131,7 +155,7 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0 if all(r.valid for r in reports) else 1
 
 
-def _rules(args: argparse.Namespace, out: TextIO) -> int:
+def _rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.output == "json":
         import orjson  # noqa: PLC0415
 
