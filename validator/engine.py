@@ -9,28 +9,20 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import BinaryIO
-
-import orjson
 
 from validator.collect import Collector, Tally
 from validator.config import Config
-from validator.describe import json_type
-from validator.detect import detect
 from validator.errors import UsageError
-from validator.formats.weights import SAMPLE_WEIGHT_KEY, check_sample_weight
-from validator.lines import TooLong, split_lines
-from validator.parse import report_json_error
 from validator.report import Report
+from validator.scan import scan_jsonl
 from validator.source import FILE_TYPES, Source, file_type, open_source, read_blocks
 
 __all__ = ["PURPOSES", "validate_bytes", "validate_file"]
 
 PURPOSES = ("fine-tune", "eval", "batch-api")
 _PURPOSE_OF_TYPE = {"csv": "eval", "parquet": "fine-tune"}  # JSONL serves every purpose
-_BOM = b"\xef\xbb\xbf"
-_SPACE = frozenset(b" \t\r\f\v")
 
 
 def validate_file(
@@ -107,90 +99,6 @@ def _file_rules(source: Source, purpose: str, config: Config, out: Collector) ->
                    f"{kind} files are only accepted for purpose {wanted}, not {purpose}")
         return None
     return kind
-
-
-def scan_jsonl(blocks: Iterable[bytes], purpose: str, max_line_bytes: int, out: Collector,
-               tally: Tally) -> None:
-    """The per-line loop. Hot path: keep work here proportional to what a line needs."""
-    loads = orjson.loads
-    decode_error = orjson.JSONDecodeError
-    fine_tune = purpose == "fine-tune"
-    formats = tally.formats
-    first_line = tally.format_lines
-    file_format: str | None = None
-    nlines = 0
-    blank = 0
-    lineno = 0
-    offset = 0
-    for line in split_lines(blocks, max_line_bytes):
-        lineno += 1
-        out.line = lineno
-        if type(line) is TooLong:
-            nlines += 1
-            out.add("line-too-long", None,
-                    f"line is {line.size:,} bytes, over the limit of {max_line_bytes:,} "
-                    "(raise max-line-size if this is real data)")
-            offset += line.size + 1
-            continue
-        assert type(line) is bytes
-        raw = line  # without the BOM below
-        start = offset
-        offset += len(raw) + 1
-        if lineno == 1 and raw.startswith(_BOM):
-            out.add("bom", None, "file starts with a UTF-8 byte-order mark (BOM): remove it "
-                    "(save as UTF-8 without BOM)")
-            raw = raw[3:]
-            start += 3
-        if not raw or (raw[0] in _SPACE and not raw.strip()):
-            blank += 1
-            out.add("blank-line", None, "blank line: it is skipped, not a sample; remove it")
-            continue
-        nlines += 1
-        try:
-            rec = loads(raw)
-        except decode_error as exc:
-            report_json_error(raw, exc, start, out)
-            continue
-        if type(rec) is not dict:
-            out.add("not-object", None,
-                    f"line is a JSON {json_type(rec)}, not an object: each line holds one "
-                    "{...} sample")
-            continue
-        if not fine_tune:
-            continue
-        fmt, problem = detect(rec)
-        if fmt is None:
-            assert problem is not None
-            out.add(*problem)
-            continue
-        name = fmt.name
-        if file_format is None:
-            file_format = name
-        elif name != file_format:
-            out.add("format-mixed", None,
-                    f"line is {name} but the file's first sample (line "
-                    f"{first_line[file_format]}) is {file_format}: keep one format per file")
-        if name in formats:
-            formats[name] += 1
-        else:
-            formats[name] = 1
-            first_line[name] = lineno
-        if len(rec) > len(fmt.required):
-            allowed = fmt.allowed
-            for key in rec:
-                if key not in allowed:
-                    out.add("key-unknown", f"$.{key}",
-                            f"key {key!r} is ignored by the server for {name}: "
-                            "trim it to speed up upload")
-            if SAMPLE_WEIGHT_KEY in rec:
-                check_sample_weight(rec[SAMPLE_WEIGHT_KEY], out, tally)
-        try:
-            fmt.check(rec, out, tally)
-        except RecursionError:
-            out.add("json-invalid", None, "sample is nested too deeply to check")
-    tally.nlines += nlines
-    tally.blank_lines += blank
-    out.line = None
 
 
 def _report(source: Source, purpose: str, out: Collector, tally: Tally) -> Report:

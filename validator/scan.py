@@ -1,0 +1,117 @@
+"""Scanning lines: split -> parse -> detect format -> per-format checks, for one stream of
+blocks (a whole file, or one byte range of it in a worker process)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import orjson
+
+from validator.collect import Collector, Tally
+from validator.describe import json_type
+from validator.detect import detect
+from validator.formats.weights import SAMPLE_WEIGHT_KEY, check_sample_weight
+from validator.lines import TooLong, split_lines
+from validator.parse import BOM, BOM_MESSAGE, report_json_error
+
+__all__ = ["scan_jsonl"]
+
+_SPACE = frozenset(b" \t\r\f\v")
+
+
+def scan_jsonl(
+    blocks: Iterable[bytes],
+    purpose: str,
+    max_line_bytes: int,
+    out: Collector,
+    tally: Tally,
+    *,
+    offset: int = 0,
+    known_format: tuple[str, int] | None = None,
+) -> int:
+    """Check every line of ``blocks``; return how many lines (blank ones too) there were.
+
+    The hot path: keep work here proportional to what a line needs. Lines are numbered from 1
+    within ``blocks``; ``offset`` is the file offset of its first byte (the BOM rule applies at
+    offset 0 only), and ``known_format`` is the file's (format, line) when ``blocks`` is a later
+    piece of the file, so the format-mixing rule compares with the file's first sample.
+    """
+    loads = orjson.loads
+    decode_error = orjson.JSONDecodeError
+    fine_tune = purpose == "fine-tune"
+    formats = tally.formats
+    first_line = tally.format_lines
+    file_format, format_line = known_format or (None, 0)
+    at_start = offset == 0
+    nlines = 0
+    blank = 0
+    lineno = 0
+    for line in split_lines(blocks, max_line_bytes):
+        lineno += 1
+        out.line = lineno
+        if type(line) is TooLong:
+            nlines += 1
+            out.add("line-too-long", None,
+                    f"line is {line.size:,} bytes, over the limit of {max_line_bytes:,} "
+                    "(raise max-line-size if this is real data)")
+            offset += line.size + 1
+            continue
+        assert type(line) is bytes
+        raw = line  # without the BOM below
+        start = offset
+        offset += len(raw) + 1
+        if at_start and lineno == 1 and raw.startswith(BOM):
+            out.add("bom", None, BOM_MESSAGE)
+            raw = raw[3:]
+            start += 3
+        if not raw or (raw[0] in _SPACE and not raw.strip()):
+            blank += 1
+            out.add("blank-line", None, "blank line: it is skipped, not a sample; remove it")
+            continue
+        nlines += 1
+        try:
+            rec = loads(raw)
+        except decode_error as exc:
+            report_json_error(raw, exc, start, out)
+            continue
+        if type(rec) is not dict:
+            out.add("not-object", None,
+                    f"line is a JSON {json_type(rec)}, not an object: each line holds one "
+                    "{...} sample")
+            continue
+        if not fine_tune:
+            continue
+        fmt, problem = detect(rec)
+        if fmt is None:
+            assert problem is not None
+            out.add(*problem)
+            continue
+        name = fmt.name
+        if file_format is None:
+            file_format, format_line = name, lineno
+        elif name != file_format:
+            out.add("format-mixed", None,
+                    f"line is {name} but the file's first sample (line {format_line}) is "
+                    f"{file_format}: keep one format per file")
+        if name in formats:
+            formats[name] += 1
+        else:
+            formats[name] = 1
+            first_line[name] = lineno
+        if len(rec) > len(fmt.required):
+            allowed = fmt.allowed
+            for key in rec:
+                if key not in allowed:
+                    out.add("key-unknown", f"$.{key}",
+                            f"key {key!r} is ignored by the server for {name}: "
+                            "trim it to speed up upload")
+            if SAMPLE_WEIGHT_KEY in rec:
+                check_sample_weight(rec[SAMPLE_WEIGHT_KEY], out, tally)
+        try:
+            fmt.check(rec, out, tally)
+        except RecursionError:
+            out.add("json-invalid", None, "sample is nested too deeply to check")
+    tally.nlines += nlines
+    tally.blank_lines += blank
+    out.line = None
+    return lineno
