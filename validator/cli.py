@@ -80,6 +80,9 @@ def _parser(argv: Sequence[str], err: TextIO) -> argparse.ArgumentParser:
                    help="read [tool.ftdata] from this file (default: nearest pyproject.toml)")
     v.add_argument("--isolated", action="store_true", help="ignore any pyproject.toml")
     v.add_argument("--no-progress", action="store_true", help="never draw a progress line")
+    v.add_argument("--workers", type=int, metavar="N",
+                   help="processes per file (default: all cores for JSONL files of 64 MiB "
+                        "or more, else 1); the report is the same for any N")
 
     r = sub.add_parser("rules", help="list every rule code with its default severity")
     r.add_argument("--output", "-o", choices=("text", "json"), default="text")
@@ -143,7 +146,8 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if size >= PROGRESS_MIN_BYTES:
                 progress = Progress(err, path, size)
         try:
-            reports.append(validate_file(path, purpose, config=config, progress=progress))
+            reports.append(validate_file(path, purpose, config=config, progress=progress,
+                                         workers=args.workers))
         except FileAccessError as exc:
             reports.append(Report.unreadable(path, purpose, exc.reason))
         finally:

@@ -6,6 +6,8 @@ as one validated whole.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from validator.config import Config
 from validator.issues import Issue, Severity
 from validator.stats import Sketch
@@ -59,6 +61,31 @@ class Collector:
     def omitted(self) -> int:
         return self.errors + self.warnings - len(self.issues)
 
+    def merge(self, other: Collector, shift: int) -> None:
+        """Append the issues of the next piece of the same file, its lines moved by ``shift``.
+
+        Each piece kept its own first ``max_errors`` of each severity, so the whole file's first
+        ones are among them: the result equals collecting the whole file in one pass.
+        """
+        kept = {_ERROR: min(self.errors, self.max_issues),
+                Severity.WARNING: min(self.warnings, self.max_issues)}
+        for issue in other.issues:
+            if kept[issue.severity] < self.max_issues:
+                kept[issue.severity] += 1
+                self.issues.append(_shifted(issue, shift))
+        if self.first_error is None and other.first_error is not None:
+            self.first_error = _shifted(other.first_error, shift)
+        self.errors += other.errors
+        self.warnings += other.warnings
+        for code, n in other.by_code.items():
+            self.by_code[code] = self.by_code.get(code, 0) + n
+
+
+def _shifted(issue: Issue, shift: int) -> Issue:
+    if issue.line is None or not shift:
+        return issue
+    return replace(issue, line=issue.line + shift)
+
 
 class Tally:
     """Counts, flags and statistics of one file (the server report's booleans among them)."""
@@ -80,3 +107,20 @@ class Tally:
         self.has_reasoning = False
         self.messages = Sketch()
         self.chars = Sketch()
+
+    def merge(self, other: Tally, shift: int) -> None:
+        """Add the tallies of the next piece of the same file, its lines moved by ``shift``."""
+        self.nlines += other.nlines
+        self.blank_lines += other.blank_lines
+        for name, n in other.formats.items():
+            self.formats[name] = self.formats.get(name, 0) + n
+        for name, line in other.format_lines.items():
+            self.format_lines.setdefault(name, line + shift)
+        self.has_sample_weights |= other.has_sample_weights
+        self.has_message_weights |= other.has_message_weights
+        self.is_multimodal |= other.is_multimodal
+        self.has_tools |= other.has_tools
+        self.has_parallel_tool_calls |= other.has_parallel_tool_calls
+        self.has_reasoning |= other.has_reasoning
+        self.messages.merge(other.messages)
+        self.chars.merge(other.chars)

@@ -15,6 +15,7 @@ from typing import BinaryIO
 from validator.collect import Collector, Tally
 from validator.config import Config
 from validator.errors import UsageError
+from validator.parallel import PARALLEL_MIN_BYTES, available_cores, scan_parallel
 from validator.report import Report
 from validator.scan import scan_jsonl
 from validator.source import FILE_TYPES, Source, file_type, open_source, read_blocks
@@ -31,17 +32,25 @@ def validate_file(
     *,
     config: Config | None = None,
     progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> Report:
     """Validate the file at ``path`` for ``purpose`` (fine-tune, eval or batch-api).
 
     Raises :class:`~validator.errors.FileAccessError` when the file cannot be read and
     :class:`~validator.errors.UsageError` for an unknown purpose; everything about the data
     itself is in the returned report. ``progress`` is called with the bytes read so far.
+    ``workers`` processes share a large JSONL file (default: every core for files of 64 MiB
+    or more, one below); the report is the same whatever the number.
     """
     _check_purpose(purpose)
+    if workers is not None and workers < 1:
+        raise UsageError(f"workers must be at least 1, not {workers}")
     source, handle = open_source(os.fspath(path))
+    if workers is None:
+        workers = available_cores() if source.size >= PARALLEL_MIN_BYTES else 1
     with handle:
-        return _validate(source, handle, purpose, config or Config(), progress)
+        return _validate(source, handle, purpose, config=config or Config(), progress=progress,
+                         workers=workers)
 
 
 def validate_bytes(
@@ -50,7 +59,8 @@ def validate_bytes(
 ) -> Report:
     """Validate in-memory ``data`` as if it were a file called ``name``."""
     _check_purpose(purpose)
-    return _validate(Source(name, len(data)), io.BytesIO(data), purpose, config or Config(), None)
+    return _validate(Source(name, len(data)), io.BytesIO(data), purpose,
+                     config=config or Config(), progress=None, workers=1)
 
 
 def _check_purpose(purpose: str) -> None:
@@ -58,14 +68,18 @@ def _check_purpose(purpose: str) -> None:
         raise UsageError(f"unknown purpose {purpose!r}: use one of {', '.join(PURPOSES)}")
 
 
-def _validate(source: Source, handle: BinaryIO, purpose: str, config: Config,
-              progress: Callable[[int], None] | None) -> Report:
+def _validate(source: Source, handle: BinaryIO, purpose: str, *, config: Config,
+              progress: Callable[[int], None] | None, workers: int) -> Report:
     out = Collector(config)
     tally = Tally()
     kind = _file_rules(source, purpose, config, out)
     if kind == "jsonl":
-        blocks = read_blocks(handle, source.path, progress=progress)
-        scan_jsonl(blocks, purpose, config.max_line_bytes, out, tally)
+        if workers < 2 or not scan_parallel(source.path, handle, source.size, purpose=purpose,
+                                            config=config, workers=workers, out=out,
+                                            tally=tally, progress=progress):
+            handle.seek(0)
+            blocks = read_blocks(handle, source.path, progress=progress)
+            scan_jsonl(blocks, purpose, config.max_line_bytes, out, tally)
         if tally.nlines == 0:
             what = "only blank lines" if tally.blank_lines else "no lines"
             out.add_at(None, "no-samples", None,

@@ -33,3 +33,7 @@ class FileAccessError(FtdataError):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+    def __reduce__(self) -> tuple[type[FileAccessError], tuple[str, str]]:
+        # pickled back from worker processes: rebuild from both fields, not from str(self)
+        return (FileAccessError, (self.path, self.reason))
