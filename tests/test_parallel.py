@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,7 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Small ranges, so test files split in many; returns what each scan_parallel call did."""
     monkeypatch.setattr(parallel, "MIN_CHUNK_BYTES", 1 << 14)
     calls: list[bool] = []
-    real = engine.scan_parallel
+    real = parallel.scan_parallel
 
     def spy(*args: Any, **kwargs: Any) -> bool:
         calls.append(real(*args, **kwargs))
@@ -111,7 +112,7 @@ def test_ranges_start_after_newlines_and_cover_the_file(tmp_path: Path) -> None:
         ranges = parallel.plan_ranges(handle, len(data), 10)
     assert ranges[0][0] == 0
     assert ranges[-1][1] == len(data)
-    for (_, end), (start, _) in zip(ranges, ranges[1:], strict=False):
+    for (_, end), (start, _) in pairwise(ranges):
         assert end == start
         assert data[start - 1:start] == b"\n"
 
