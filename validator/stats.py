@@ -1,20 +1,37 @@
 """Dataset statistics that stay small whatever the file size, and merge.
 
-:class:`Sketch` is a log-bucketed histogram: exact for values below 64, within 1% above, with
-exact min and max. Two sketches merge by adding bucket counts, so per-chunk statistics combine
+:class:`Sketch` is a log-bucketed histogram: exact for values below 256, within 0.8% above,
+with exact min and max. Two sketches merge by adding bucket counts, so per-chunk statistics combine
 into the whole file's.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 __all__ = ["Sketch"]
 
-_EXACT = 64
-_GAMMA = 1.02
-_LOG_GAMMA = math.log(_GAMMA)
+_EXACT_BITS = 8  # values below 2**8 get a bucket each
+_SUB_BITS = 7  # then 2**7 buckets per power of two: each spans under 1/128 (0.8%) of its values
+_EXACT = 1 << _EXACT_BITS
+_SUB_MASK = (1 << _SUB_BITS) - 1
+
+
+def _bucket(value: int) -> int:
+    """Monotonic bucket key: the value itself below 256, else its bit length and top 8 bits."""
+    if value < _EXACT:
+        return value
+    bits = value.bit_length()
+    return (bits << _SUB_BITS) | ((value >> (bits - _EXACT_BITS)) & _SUB_MASK)
+
+
+def _bucket_middle(key: int) -> float:
+    if key < _EXACT:
+        return float(key)
+    bits = key >> _SUB_BITS
+    shift = bits - _EXACT_BITS
+    low = ((1 << _SUB_BITS) | (key & _SUB_MASK)) << shift
+    return low + ((1 << shift) - 1) / 2
 
 
 class Sketch:
@@ -27,10 +44,11 @@ class Sketch:
         self.max = 0
 
     def add(self, value: int) -> None:
-        key = value if value < _EXACT else _EXACT + int(math.log(value / _EXACT) / _LOG_GAMMA)
+        """Count one value (an int >= 0); called per sample, so kept to integer operations."""
+        key = value if value < _EXACT else _bucket(value)
         b = self.buckets
         b[key] = b.get(key, 0) + 1
-        if self.count == 0:
+        if not self.count:
             self.min = self.max = value
         elif value < self.min:
             self.min = value
@@ -51,7 +69,7 @@ class Sketch:
         self.count += other.count
 
     def quantile(self, q: float) -> float | None:
-        """The q-quantile (0..1), exact below 64 and within 1% above; None when empty."""
+        """The q-quantile (0..1), exact below 256 and within 0.8% above; None when empty."""
         if self.count == 0:
             return None
         rank = q * (self.count - 1)
@@ -59,12 +77,7 @@ class Sketch:
         for key in sorted(self.buckets):
             seen += self.buckets[key]
             if seen > rank:
-                if key < _EXACT:
-                    value = float(key)
-                else:
-                    low = _EXACT * _GAMMA ** (key - _EXACT)
-                    value = low * (1 + _GAMMA) / 2
-                return min(max(value, self.min), self.max)
+                return min(max(_bucket_middle(key), self.min), self.max)
         return float(self.max)
 
     def summary(self) -> dict[str, Any]:

@@ -32,9 +32,10 @@ def check(rec: dict[str, Any], out: Collector, tally: Tally) -> None:
         result = check_messages(data["messages"], "$.input.messages", out, tally, declared,
                                 need_assistant=False, complete=False)
         if result is not None:
-            count += result.size
-            chars += result.chars
-            if result.last_role == "assistant":
+            size, n_chars, last_role = result
+            count += size
+            chars += n_chars
+            if last_role == "assistant":
                 out.add("preference-last-assistant", "$.input.messages",
                         "the input ends with an assistant message: the outputs are the "
                         "assistant's reply, so end the input with a user (or tool) message")
@@ -57,7 +58,7 @@ def check(rec: dict[str, Any], out: Collector, tally: Tally) -> None:
             continue
         result = check_messages(value, f"$.{key}", out, tally, declared, turns=False)
         if result is not None:
-            chars += result.chars
+            chars += result[1]
     if rec[_OUTPUTS[0]] == rec[_OUTPUTS[1]]:
         out.add("preference-identical", "$.non_preferred_output",
                 "preferred and non-preferred outputs are identical: the pair teaches nothing")

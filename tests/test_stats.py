@@ -1,0 +1,51 @@
+"""The statistics sketch: exact small values, bounded error above, merge = one pass."""
+
+from __future__ import annotations
+
+import statistics
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from validator.stats import Sketch
+
+
+def sketch_of(values: list[int]) -> Sketch:
+    s = Sketch()
+    for v in values:
+        s.add(v)
+    return s
+
+
+@given(st.lists(st.integers(0, 255), min_size=1))
+def test_small_values_are_exact(values: list[int]) -> None:
+    s = sketch_of(values)
+    assert s.quantile(0.5) == sorted(values)[(len(values) - 1) // 2]
+    assert (s.min, s.max, s.count) == (min(values), max(values), len(values))
+
+
+@given(st.lists(st.integers(0, 10**12), min_size=1))
+def test_large_values_within_08_percent(values: list[int]) -> None:
+    s = sketch_of(values)
+    exact = sorted(values)[(len(values) - 1) // 2]
+    median = s.quantile(0.5)
+    assert median is not None
+    assert abs(median - exact) <= exact / 128 + 1
+    assert s.summary()["max"] == max(values)
+
+
+@given(st.lists(st.integers(0, 10**9)), st.lists(st.integers(0, 10**9)))
+def test_merge_equals_one_pass(a: list[int], b: list[int]) -> None:
+    merged = sketch_of(a)
+    merged.merge(sketch_of(b))
+    whole = sketch_of(a + b)
+    assert merged.buckets == whole.buckets
+    assert merged.summary() == whole.summary()
+
+
+def test_empty_and_example() -> None:
+    assert Sketch().summary() == {"min": None, "median": None, "max": None}
+    values = [10, 300, 5000, 5000, 70000]
+    summary = sketch_of(values).summary()
+    assert (summary["min"], summary["max"]) == (10, 70000)
+    assert abs(summary["median"] - statistics.median_low(values)) <= 5000 / 128
