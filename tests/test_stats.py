@@ -49,3 +49,18 @@ def test_empty_and_example() -> None:
     summary = sketch_of(values).summary()
     assert (summary["min"], summary["max"]) == (10, 70000)
     assert abs(summary["median"] - statistics.median_low(values)) <= 5000 / 128
+
+
+def test_collector_count_adds_to_totals_without_keeping() -> None:
+    from validator.collect import Collector
+    from validator.config import Config
+
+    out = Collector(Config(max_errors=2).with_overrides(ignore=["blank-line"]))
+    out.add_at(1, "json-invalid", None, "a")
+    out.count("json-invalid", 10)
+    out.count("blank-line", 5)
+    out.add_at(20, "json-invalid", None, "b")
+    assert out.errors == 12
+    assert out.warnings == 0
+    assert out.by_code == {"json-invalid": 12}
+    assert [i.line for i in out.issues] == [1]

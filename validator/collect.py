@@ -57,6 +57,18 @@ class Collector:
             if n <= self.max_issues:
                 self.issues.append(issue)
 
+    def count(self, code: str, n: int) -> None:
+        """Count ``n`` more issues of ``code`` without keeping them: for vectorised checks that
+        report the first offending rows with ``add_at`` and only count the rest."""
+        sev = self.severity[code]
+        if sev is _OFF or n <= 0:
+            return
+        self.by_code[code] = self.by_code.get(code, 0) + n
+        if sev is _ERROR:
+            self.errors += n
+        else:
+            self.warnings += n
+
     @property
     def omitted(self) -> int:
         return self.errors + self.warnings - len(self.issues)

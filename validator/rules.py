@@ -89,8 +89,23 @@ _TABLE: tuple[tuple[str, Severity, str], ...] = (
     # Parquet and CSV (SPEC §3)
     ("parquet-invalid", E, "the file cannot be read as Parquet"),
     ("parquet-columns", E, "no input_ids column, or a column the server does not accept"),
+    ("parquet-type", E, "a Parquet column is not a list of integers"),
+    ("parquet-null", E, "a Parquet row or token is null"),
+    ("parquet-length", E, "a row's lists differ in length from its input_ids"),
+    ("parquet-empty", E, "a row's input_ids is empty"),
+    ("parquet-attention-mask", E, "an attention_mask value is not 0 or 1"),
+    ("parquet-labels", E, "a labels value is neither -100 nor >= 0"),
+    ("parquet-nothing-trained", W, "every label of a row is -100, so it trains on nothing"),
     ("csv-invalid", E, "the file cannot be read as CSV or has no header"),
     ("csv-columns", E, "a CSV row's column count differs from the header's"),
+    # Batch API requests (SPEC §3)
+    ("batch-custom-id", E, "custom_id is missing, not a string, or not 1-64 characters"),
+    ("batch-custom-id-duplicate", E, "a custom_id already used on an earlier line"),
+    ("batch-body", E, "body is not an object with a model and messages or prompt"),
+    ("batch-method", E, "method or url is not a string"),
+    ("batch-limits", E, "more than 50,000 requests or 100 MB in one batch file"),
+    # Compressed input (SPEC §1)
+    ("archive-invalid", E, "the compressed data is truncated or corrupt"),
     # Instruction, general, preference (SPEC §2.5)
     ("field-invalid", E, "prompt, completion or text has the wrong type"),
     ("completion-empty", W, "an instruction completion is empty"),
@@ -112,6 +127,9 @@ class _Limits:
     max_image_url_chars: int = 13_981_036  # about 10 MiB decoded
     max_images_per_message: int = 10
     max_images_per_sample: int = 10
+    batch_max_lines: int = 50_000
+    batch_max_bytes: int = 100 * 10**6
+    custom_id_max_chars: int = 64
 
 
 LIMITS = _Limits()
