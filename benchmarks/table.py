@@ -1,0 +1,51 @@
+"""The results as Markdown tables (printed, stored in the JSON, quoted in the README)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["markdown_tables"]
+
+
+def _num(value: float | None, digits: int = 1, suffix: str = "") -> str:
+    return "n/a" if value is None else f"{value:,.{digits}f}{suffix}"
+
+
+def markdown_tables(results: dict[str, Any]) -> str:
+    """The speed table, its notes (every n/a with its reason) and the memory table."""
+    settings = results["settings"]
+    lines = [
+        f"Speed at {settings['size'] / 1e6:g} MB per dataset, best of {settings['repeat']} "
+        f"({results['machine']['cpus']} CPUs):",
+        "",
+        "| dataset | tool | MB/s | x floor | x SDK 3.x | x SDK 1.x | peak RSS (MiB) |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    notes: list[str] = []
+    for row in results["rows"]:
+        mark = ""
+        if row["na"]:
+            if row["na"] not in notes:
+                notes.append(row["na"])
+            mark = f" [{notes.index(row['na']) + 1}]"
+        lines.append(
+            f"| {row['dataset']} | {row['label']}{mark} | {_num(row['mb_per_s'])} "
+            f"| {_num(row['x_floor'], 2)} | {_num(row['x_sdk_3'], 2)} "
+            f"| {_num(row['x_sdk_1'], 2)} | {_num(row['peak_rss_mib'])} |")
+    if notes:
+        lines.append("")
+        lines += [f"[{i}] {note}" for i, note in enumerate(notes, 1)]
+    lines += [
+        "",
+        f"Peak memory of ftdata (1 worker) at {settings['size'] / 1e6:g} MB and "
+        f"{settings['big'] / 1e6:g} MB:",
+        "",
+        f"| dataset | {settings['size'] / 1e6:g} MB | {settings['big'] / 1e6:g} MB | change |",
+        "|---|---:|---:|---:|",
+    ]
+    for mem in results["memory"]:
+        change = mem["change"]
+        shown = "n/a" if change is None else f"{(change - 1) * 100:+.0f}%"
+        lines.append(f"| {mem['dataset']} | {_num(mem['base_peak_rss_mib'], 1, ' MiB')} "
+                     f"| {_num(mem['big_peak_rss_mib'], 1, ' MiB')} | {shown} |")
+    return "\n".join(lines)
