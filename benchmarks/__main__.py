@@ -74,6 +74,10 @@ class Result:
     def best(self) -> float | None:
         return min(self.seconds) if self.seconds and self.na is None else None
 
+    @property
+    def peak(self) -> float | None:
+        return self.peak_rss_mib if self.best is not None else None
+
 
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
@@ -90,12 +94,18 @@ def _ftdata(workers: int | None) -> Callable[[Path], list[str]]:
     return argv
 
 
+def _last_line(text: str) -> str:
+    """The last non-blank line of a child's stderr (a traceback's last line names the error)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "no output"
+
+
 def _ftdata_check(run: measure.Run) -> str | None:
     try:
         (entry,) = orjson.loads(run.stdout)["files"]
         stats = entry["stats"]
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-        return f"ftdata exited {run.returncode} without a JSON report: {run.stderr[-300:]}"
+        return f"ftdata exited {run.returncode} without a JSON report: {_last_line(run.stderr)}"
     if stats["errors"] or stats["warnings"] or run.returncode != 0:
         return (f"ftdata found {stats['errors']} errors and {stats['warnings']} warnings in the "
                 f"generated file (exit {run.returncode}): {entry['validation_report']['error']}")
@@ -103,12 +113,12 @@ def _ftdata_check(run: measure.Run) -> str | None:
 
 
 def _floor_check(run: measure.Run) -> str | None:
-    return None if run.returncode == 0 else f"floor loop failed: {run.stderr[-300:]}"
+    return None if run.returncode == 0 else f"floor loop failed: {_last_line(run.stderr)}"
 
 
 def _sdk_check(run: measure.Run) -> str | None:
     if run.returncode != 0:
-        return f"check_file crashed (exit {run.returncode}): {run.stderr.strip()[-300:]}"
+        return f"check_file crashed (exit {run.returncode}): {_last_line(run.stderr)}"
     verdict = orjson.loads(run.stdout.strip().splitlines()[-1])
     if not verdict["is_check_passed"]:
         # it stopped at the first problem, so its time says nothing about its speed
@@ -268,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         _parser().error(f"bad --datasets or --repeat: {', '.join(sorted(unknown)) or repeat}")
 
     cpus = os.cpu_count() or 1
+    load_before = os.getloadavg()
     parallel = workers_supported()
     tools = [
         Tool("floor", "floor (orjson loop)", lambda p: [sys.executable, "-c", FLOOR, str(p)],
@@ -299,10 +310,10 @@ def main(argv: list[str] | None = None) -> int:
         large = Result(d, mem_tool, path.stat().st_size)
         _measure(large, path)
         memory.append({
-            "dataset": d, "base_bytes": base.size, "base_peak_rss_mib": base.peak_rss_mib,
-            "big_bytes": large.size, "big_peak_rss_mib": large.peak_rss_mib,
-            "big_mb_per_s": _mbps(large.size, large.best), "na": large.na,
-            "change": _ratio(large.peak_rss_mib, base.peak_rss_mib),
+            "dataset": d, "base_bytes": base.size, "base_peak_rss_mib": base.peak,
+            "big_bytes": large.size, "big_peak_rss_mib": large.peak,
+            "big_mb_per_s": _mbps(large.size, large.best), "na": large.na or base.na,
+            "change": _ratio(large.peak, base.peak),
         })
 
     rows = []
@@ -317,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
                 "x_floor": _ratio(speed[key], speed["floor"]),
                 "x_sdk_3": _ratio(speed[key], speed.get("sdk-3.x")),
                 "x_sdk_1": _ratio(speed[key], speed.get("sdk-1.x")),
-                "peak_rss_mib": r.peak_rss_mib if r.best is not None else None,
+                "peak_rss_mib": r.peak,
                 "processes": r.processes, "na": r.na,
             })
 
@@ -330,7 +341,10 @@ def main(argv: list[str] | None = None) -> int:
                      "wall_time": "whole subprocess, interpreter start-up included",
                      "peak_rss": "max over 20 ms samples of the sum of VmRSS over the process "
                                  "tree, largest over the repeats; MiB"},
-        "machine": _machine(), "git": _git(), "sdks": sdk_notes,
+        # other work on the machine slows every tool: the 1-minute load before and after
+        "machine": {**_machine(), "load_before": load_before[0],
+                    "load_after": os.getloadavg()[0]},
+        "git": _git(), "sdks": sdk_notes,
         "rows": rows, "memory": memory,
     }
     out["table"] = markdown_tables(out)

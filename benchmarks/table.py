@@ -12,7 +12,7 @@ def _num(value: float | None, digits: int = 1, suffix: str = "") -> str:
 
 
 def markdown_tables(results: dict[str, Any]) -> str:
-    """The speed table, its notes (every n/a with its reason) and the memory table."""
+    """The speed table, the memory table, then a note for every n/a with its reason."""
     settings = results["settings"]
     lines = [
         f"Speed at {settings['size'] / 1e6:g} MB per dataset, best of {settings['repeat']} "
@@ -23,29 +23,37 @@ def markdown_tables(results: dict[str, Any]) -> str:
     ]
     notes: list[str] = []
     for row in results["rows"]:
-        mark = ""
-        if row["na"]:
-            if row["na"] not in notes:
-                notes.append(row["na"])
-            mark = f" [{notes.index(row['na']) + 1}]"
+        tool = row["label"] + _mark(row["na"], notes)
         lines.append(
-            f"| {row['dataset']} | {row['label']}{mark} | {_num(row['mb_per_s'])} "
+            f"| {row['dataset']} | {tool} | {_num(row['mb_per_s'])} "
             f"| {_num(row['x_floor'], 2)} | {_num(row['x_sdk_3'], 2)} "
             f"| {_num(row['x_sdk_1'], 2)} | {_num(row['peak_rss_mib'])} |")
-    if notes:
-        lines.append("")
-        lines += [f"[{i}] {note}" for i, note in enumerate(notes, 1)]
     lines += [
         "",
         f"Peak memory of ftdata (1 worker) at {settings['size'] / 1e6:g} MB and "
         f"{settings['big'] / 1e6:g} MB:",
         "",
-        f"| dataset | {settings['size'] / 1e6:g} MB | {settings['big'] / 1e6:g} MB | change |",
-        "|---|---:|---:|---:|",
+        f"| dataset | {settings['size'] / 1e6:g} MB | {settings['big'] / 1e6:g} MB | change "
+        f"| MB/s at {settings['big'] / 1e6:g} MB |",
+        "|---|---:|---:|---:|---:|",
     ]
     for mem in results["memory"]:
         change = mem["change"]
         shown = "n/a" if change is None else f"{(change - 1) * 100:+.0f}%"
-        lines.append(f"| {mem['dataset']} | {_num(mem['base_peak_rss_mib'], 1, ' MiB')} "
-                     f"| {_num(mem['big_peak_rss_mib'], 1, ' MiB')} | {shown} |")
+        lines.append(f"| {mem['dataset']}{_mark(mem['na'], notes)} "
+                     f"| {_num(mem['base_peak_rss_mib'], 1, ' MiB')} "
+                     f"| {_num(mem['big_peak_rss_mib'], 1, ' MiB')} | {shown} "
+                     f"| {_num(mem['big_mb_per_s'])} |")
+    if notes:
+        lines.append("")
+        lines += [f"[{i}] {note}" for i, note in enumerate(notes, 1)]
     return "\n".join(lines)
+
+
+def _mark(note: str | None, notes: list[str]) -> str:
+    """A footnote marker for ``note`` (added to ``notes`` on first use); empty for None."""
+    if not note:
+        return ""
+    if note not in notes:
+        notes.append(note)
+    return f" [{notes.index(note) + 1}]"
