@@ -9,7 +9,7 @@ Everything about the data is in the returned :class:`Report`; exceptions
 """
 
 from validator.config import Config, load_config
-from validator.engine import PURPOSES, validate_bytes, validate_file
+from validator.engine import PURPOSES, validate_bytes, validate_file, validate_stream
 from validator.errors import ConfigError, FileAccessError, FtdataError, UsageError
 from validator.issues import Issue, Severity
 from validator.report import Report
@@ -33,4 +33,5 @@ __all__ = [
     "load_config",
     "validate_bytes",
     "validate_file",
+    "validate_stream",
 ]

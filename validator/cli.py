@@ -17,12 +17,12 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from validator import __version__
 from validator.config import Config, find_pyproject, load_config
-from validator.engine import PURPOSES, validate_file
-from validator.errors import FileAccessError, FtdataError
+from validator.engine import PURPOSES, validate_file, validate_stream
+from validator.errors import FileAccessError, FtdataError, UsageError
 from validator.progress import Progress
 from validator.render import RENDERERS
 from validator.report import Report
@@ -63,7 +63,12 @@ def _parser(argv: Sequence[str], err: TextIO) -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="validate dataset files",
                        description="Validate dataset files; exit 0 valid, 1 invalid, 2 unreadable.")
     v.set_defaults(run=_validate)
-    v.add_argument("files", nargs="+", metavar="FILE")
+    v.add_argument("files", nargs="+", metavar="FILE",
+                   help="dataset files (*.jsonl, *.jsonl.gz, *.jsonl.zst, *.parquet, *.csv); "
+                        "- reads standard input")
+    v.add_argument("--name", metavar="NAME",
+                   help="file name for standard input, used in messages and to pick the file "
+                        "type (default stdin.jsonl)")
     v.add_argument("--purpose", choices=(*PURPOSES, "auto"), default="fine-tune",
                    help="what the files are for (auto: CSV is eval, the rest fine-tune)")
     v.add_argument("--output", "-o", choices=sorted(RENDERERS), default="text")
@@ -93,7 +98,7 @@ def _parser(argv: Sequence[str], err: TextIO) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
-         stderr: TextIO | None = None) -> int:
+         stderr: TextIO | None = None, stdin: BinaryIO | None = None) -> int:
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -105,6 +110,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     if args.command is None:
         parser.print_help(err)
         return 2
+    args.stdin = stdin if stdin is not None else sys.stdin.buffer
     run: Run = args.run
     try:
         return run(args, out, err)
@@ -132,11 +138,19 @@ def _config(args: argparse.Namespace) -> Config:
 def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     config = _config(args)
     show_progress = not args.no_progress and err.isatty()
+    if args.files.count("-") > 1:
+        raise UsageError("- (standard input) can be given only once")
+    if args.name and "-" not in args.files:
+        raise UsageError("--name names standard input: pass - among the files")
     reports: list[Report] = []
     for path in args.files:
         purpose = args.purpose
+        name = (args.name or "stdin.jsonl") if path == "-" else path
         if purpose == "auto":
-            purpose = "eval" if file_type(path) == "csv" else "fine-tune"
+            purpose = "eval" if file_type(name) == "csv" else "fine-tune"
+        if path == "-":
+            reports.append(validate_stream(args.stdin, name, purpose, config=config))
+            continue
         progress = None
         if show_progress:
             try:

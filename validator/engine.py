@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import BinaryIO
 
 from validator.collect import Collector, Tally
@@ -17,10 +20,18 @@ from validator.config import Config
 from validator.errors import UsageError
 from validator.parallel import PARALLEL_MIN_BYTES, available_cores, scan_parallel
 from validator.report import Report
+from validator.rules import LIMITS
 from validator.scan import scan_jsonl
-from validator.source import FILE_TYPES, Source, file_type, open_source, read_blocks
+from validator.source import (
+    FILE_TYPES,
+    BlockReader,
+    Source,
+    compression,
+    file_type,
+    open_source,
+)
 
-__all__ = ["PURPOSES", "validate_bytes", "validate_file"]
+__all__ = ["PURPOSES", "validate_bytes", "validate_file", "validate_stream"]
 
 PURPOSES = ("fine-tune", "eval", "batch-api")
 _PURPOSE_OF_TYPE = {"csv": "eval", "parquet": "fine-tune"}  # JSONL serves every purpose
@@ -40,17 +51,37 @@ def validate_file(
     :class:`~validator.errors.UsageError` for an unknown purpose; everything about the data
     itself is in the returned report. ``progress`` is called with the bytes read so far.
     ``workers`` processes share a large JSONL file (default: every core for files of 64 MiB
-    or more, one below); the report is the same whatever the number.
+    or more, one below); the report is the same whatever the number. ``*.jsonl.gz`` and
+    ``*.jsonl.zst`` files are decompressed as a stream, in one process.
     """
     _check_purpose(purpose)
     if workers is not None and workers < 1:
         raise UsageError(f"workers must be at least 1, not {workers}")
     source, handle = open_source(os.fspath(path))
     if workers is None:
-        workers = available_cores() if source.size >= PARALLEL_MIN_BYTES else 1
+        big = source.size is not None and source.size >= PARALLEL_MIN_BYTES
+        workers = available_cores() if big else 1
     with handle:
         return _validate(source, handle, purpose, config=config or Config(), progress=progress,
                          workers=workers)
+
+
+def validate_stream(
+    stream: BinaryIO,
+    name: str = "stdin.jsonl",
+    purpose: str = "fine-tune",
+    *,
+    config: Config | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Validate a binary stream (stdin in a pipeline) as if it were a file called ``name``.
+
+    The name's extension picks the file type and compression, as for a file. The stream is
+    read once, front to back; a Parquet stream is first spooled to a temporary file.
+    """
+    _check_purpose(purpose)
+    return _validate(Source(name, None), stream, purpose, config=config or Config(),
+                     progress=progress, workers=1)
 
 
 def validate_bytes(
@@ -72,41 +103,89 @@ def _validate(source: Source, handle: BinaryIO, purpose: str, *, config: Config,
               progress: Callable[[int], None] | None, workers: int) -> Report:
     out = Collector(config)
     tally = Tally()
-    kind = _file_rules(source, purpose, config, out)
+    packed = compression(source.path)
+    kind = _file_rules(source, purpose, config, out, sized=packed is None)
     if kind == "jsonl":
-        if workers < 2 or not scan_parallel(source.path, handle, source.size, purpose=purpose,
-                                            config=config, workers=workers, out=out,
-                                            tally=tally, progress=progress):
-            handle.seek(0)
-            blocks = read_blocks(handle, source.path, progress=progress)
-            scan_jsonl(blocks, purpose, config.max_line_bytes, out, tally)
-        if tally.nlines == 0:
+        size = _scan_jsonl_source(source, handle, purpose, config=config, packed=packed,
+                                  progress=progress, workers=workers, out=out, tally=tally)
+        if source.size is None and size == 0:
+            out.add_at(None, "file-empty", None, "input is empty (0 bytes)")
+        elif tally.nlines == 0:
             what = "only blank lines" if tally.blank_lines else "no lines"
             out.add_at(None, "no-samples", None,
                        f"file has {what}: a dataset needs at least one sample")
+        if source.size is None or packed:
+            _size_rule(size, config, out, "data is" if packed else "input is")
+        if purpose == "batch-api" and size > LIMITS.batch_max_bytes:
+            out.add_at(None, "batch-limits", None,
+                       f"batch file is {size:,} bytes, over the limit of "
+                       f"{LIMITS.batch_max_bytes:,}: split it into several files")
     elif kind is not None:
         from validator.tabular import check_tabular  # noqa: PLC0415 - keeps pyarrow lazy
 
-        tally.nlines = check_tabular(handle, kind, out)
+        with _seekable(handle) as seekable:
+            tally.nlines = check_tabular(seekable, kind, out)
     return _report(source, purpose, out, tally)
 
 
-def _file_rules(source: Source, purpose: str, config: Config, out: Collector) -> str | None:
-    """File-level rules (SPEC §1): the file type to read on with, None to stop here."""
+def _scan_jsonl_source(source: Source, handle: BinaryIO, purpose: str, *, config: Config,
+                       packed: str | None, progress: Callable[[int], None] | None,
+                       workers: int, out: Collector, tally: Tally) -> int:
+    """Scan JSONL data, in parallel where it pays; return the bytes of (decompressed) data."""
+    if (workers > 1 and packed is None and source.size
+            and scan_parallel(source.path, handle, source.size, purpose=purpose, config=config,
+                              workers=workers, out=out, tally=tally, progress=progress)):
+        return source.size
+    if workers > 1:
+        handle.seek(0)  # scan_parallel may have read ahead before declining
+    reader = BlockReader(handle, source.path, packed=packed, progress=progress)
+    scan_jsonl(reader, purpose, config.max_line_bytes, out, tally)
+    if reader.error is not None:
+        out.add_at(None, "archive-invalid", None,
+                   f"compressed data is truncated or corrupt ({reader.error}) after "
+                   f"{reader.done:,} decompressed bytes; the last complete line is line "
+                   f"{reader.lines}: re-create or re-download the archive")
+    return reader.done
+
+
+@contextmanager
+def _seekable(handle: BinaryIO) -> Iterator[BinaryIO]:
+    """``handle`` itself when it can seek, else a temporary copy (Parquet reads its footer
+    first, so a piped Parquet file is spooled)."""
+    if handle.seekable():
+        yield handle
+        return
+    with tempfile.TemporaryFile() as copy:
+        shutil.copyfileobj(handle, copy, 1 << 20)
+        copy.seek(0)
+        yield copy
+
+
+def _size_rule(size: int, config: Config, out: Collector, what: str = "file is") -> None:
+    if size > config.max_file_bytes:
+        out.add_at(None, "file-too-large", None,
+                   f"{what} {size:,} bytes, over the limit of {config.max_file_bytes:,}: "
+                   "split it into several files")
+
+
+def _file_rules(source: Source, purpose: str, config: Config, out: Collector, *,
+                sized: bool) -> str | None:
+    """File-level rules (SPEC §1): the file type to read on with, None to stop here.
+
+    ``sized``: the size on disk is the data's size (not compressed), so size rules apply now.
+    """
     kind = file_type(source.path)
     if kind is None:
         out.add_at(None, "file-type", None,
                    f"file type not accepted: name the file *.{', *.'.join(FILE_TYPES)} "
-                   "(JSONL for fine-tune, batch and eval data; CSV for eval; Parquet for "
-                   "pre-tokenized fine-tune data)")
+                   "(JSONL for fine-tune, batch and eval data, also read as *.jsonl.gz or "
+                   "*.jsonl.zst; CSV for eval; Parquet for pre-tokenized fine-tune data)")
         return None
     if source.size == 0:
         out.add_at(None, "file-empty", None, "file is empty (0 bytes)")
         return None
-    if source.size > config.max_file_bytes:
-        out.add_at(None, "file-too-large", None,
-                   f"file is {source.size:,} bytes, over the limit of {config.max_file_bytes:,}: "
-                   "split it into several files")
+    if sized and source.size is not None:
+        _size_rule(source.size, config, out)
     wanted = _PURPOSE_OF_TYPE.get(kind)
     if wanted is not None and purpose != wanted:
         out.add_at(None, "purpose-file-type", None,

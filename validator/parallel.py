@@ -139,6 +139,8 @@ def scan_parallel(
     Returns False, having done nothing, when the file cannot be split usefully (one range, or
     no sample with a format in the first range): the caller then scans it in one pass.
     """
+    if purpose == "batch-api":  # custom_id uniqueness spans the whole file
+        return False
     chunks = max(1, min(workers * CHUNKS_PER_WORKER, size // MIN_CHUNK_BYTES))
     ranges = plan_ranges(handle, size, chunks)
     if len(ranges) < 2:

@@ -10,9 +10,11 @@ import orjson
 from validator.collect import Collector, Tally
 from validator.describe import json_type
 from validator.detect import detect
+from validator.formats.batch import check as check_batch
 from validator.formats.weights import SAMPLE_WEIGHT_KEY, check_sample_weight
 from validator.lines import TooLong, split_lines
 from validator.parse import BOM, BOM_MESSAGE, report_json_error
+from validator.rules import LIMITS
 
 __all__ = ["scan_jsonl"]
 
@@ -39,6 +41,9 @@ def scan_jsonl(
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     fine_tune = purpose == "fine-tune"
+    batch = purpose == "batch-api"
+    batch_max = LIMITS.batch_max_lines  # a batch file is never split across workers
+    seen_ids: dict[str, int] = {}  # batch custom_id -> first line
     formats = tally.formats
     first_line = tally.format_lines
     file_format, format_line = known_format or (None, 0)
@@ -80,6 +85,8 @@ def scan_jsonl(
                     "{...} sample")
             continue
         if not fine_tune:
+            if batch:
+                check_batch(rec, out, tally, seen_ids)
             continue
         fmt, problem = detect(rec)
         if fmt is None:
@@ -111,6 +118,10 @@ def scan_jsonl(
             fmt.check(rec, out, tally)
         except RecursionError:
             out.add("json-invalid", None, "sample is nested too deeply to check")
+    if batch and nlines > batch_max:
+        out.add_at(None, "batch-limits", None,
+                   f"batch file has {nlines:,} requests, over the limit of {batch_max:,}: "
+                   "split it into several files")
     tally.nlines += nlines
     tally.blank_lines += blank
     out.line = None

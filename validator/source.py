@@ -1,37 +1,56 @@
-"""Reading bytes: open the input safely and hand it out in binary blocks.
+"""Reading bytes: open the input safely, undo compression, and hand it out in binary blocks.
 
 Anything that stops ftdata from reading at all (missing file, a directory, a FIFO, no
-permission, an I/O error) raises :class:`~validator.errors.FileAccessError`; what the file
-holds is judged later.
+permission, an I/O error) raises :class:`~validator.errors.FileAccessError`. A compressed
+stream that turns out truncated or corrupt is a data problem instead: :class:`BlockReader`
+stops there and keeps the reason, so the report can say which line was the last complete one.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from validator.errors import FileAccessError
 
-__all__ = ["BLOCK_SIZE", "FILE_TYPES", "Source", "file_type", "open_source", "read_blocks"]
+__all__ = ["BLOCK_SIZE", "FILE_TYPES", "ArchiveError", "BlockReader", "Source", "compression",
+           "decompress", "file_type", "open_source"]
 
 BLOCK_SIZE = 1 << 20
-FILE_TYPES = ("jsonl", "parquet", "csv")
+FILE_TYPES = ("jsonl", "parquet", "csv")  # what the server accepts
 _SUFFIXES = {".jsonl": "jsonl", ".parquet": "parquet", ".csv": "csv"}
+_COMPRESSIONS = {".gz": "gzip", ".zst": "zstd"}  # read for JSONL only, never uploaded
+
+
+def compression(name: str) -> str | None:
+    """``gzip`` or ``zstd`` for ``*.jsonl.gz`` / ``*.jsonl.zst``, else None."""
+    stem, ext = os.path.splitext(name)
+    kind = _COMPRESSIONS.get(ext.lower())
+    return kind if kind and os.path.splitext(stem)[1].lower() == ".jsonl" else None
 
 
 def file_type(name: str) -> str | None:
-    """``jsonl``, ``parquet`` or ``csv`` from the name's extension (any case), else None."""
-    _, ext = os.path.splitext(name)
+    """``jsonl``, ``parquet`` or ``csv`` from the name's extension (any case), else None.
+
+    ``*.jsonl.gz`` and ``*.jsonl.zst`` are ``jsonl`` too (see :func:`compression`).
+    """
+    stem, ext = os.path.splitext(name)
+    if compression(name):
+        ext = os.path.splitext(stem)[1]
     return _SUFFIXES.get(ext.lower())
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
+    """Where the bytes come from: a name for messages and rules, and the size when known
+    (None for a stream such as stdin)."""
+
     path: str
-    size: int
+    size: int | None
 
 
 def open_source(path: str) -> tuple[Source, BinaryIO]:
@@ -46,7 +65,8 @@ def open_source(path: str) -> tuple[Source, BinaryIO]:
         raise FileAccessError(path, "is a directory; pass the dataset files inside it")
     if not stat.S_ISREG(st.st_mode):
         raise FileAccessError(
-            path, "not a regular file (a FIFO, socket or device); save the data to a file first"
+            path, "not a regular file (a FIFO, socket or device); save the data to a file "
+            "first, or pipe it to `ftdata validate -`"
         )
     try:
         handle = open(path, "rb")  # noqa: SIM115 - the caller closes it
@@ -55,23 +75,121 @@ def open_source(path: str) -> tuple[Source, BinaryIO]:
     return Source(path, st.st_size), handle
 
 
-def read_blocks(
-    handle: BinaryIO,
-    path: str,
-    block_size: int = BLOCK_SIZE,
-    progress: Callable[[int], None] | None = None,
-) -> Iterator[bytes]:
-    """Yield the stream in blocks; ``progress`` is called with the bytes read so far."""
-    done = 0
-    read = handle.read
+class ArchiveError(Exception):
+    """Compressed data that is truncated or corrupt (caught by :class:`BlockReader`)."""
+
+
+_IN_CHUNK = 1 << 16  # compressed bytes fed at a time: keeps each output block bounded
+
+
+def decompress(handle: BinaryIO, kind: str) -> Iterator[bytes]:
+    """The decompressed bytes of ``handle`` (gzip or zstd, several members or frames allowed),
+    as they come: data before a truncation or corruption is still yielded, then
+    :class:`ArchiveError` is raised."""
+    if kind == "gzip":
+        return _inflate_gzip(handle)
+    return _inflate_zstd(handle)
+
+
+def _inflate_gzip(handle: BinaryIO) -> Iterator[bytes]:
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    started = False
     while True:
+        chunk = handle.read(_IN_CHUNK)
+        if not chunk:
+            break
+        started = True
         try:
-            block = read(block_size)
-        except OSError as exc:
-            raise FileAccessError(path, f"read failed after {done} bytes: {exc}") from None
-        if not block:
-            return
-        done += len(block)
-        if progress is not None:
-            progress(done)
+            while chunk:
+                out = inflater.decompress(chunk, BLOCK_SIZE)
+                if out:
+                    yield out
+                if inflater.eof:  # end of one gzip member; another may follow
+                    chunk = inflater.unused_data
+                    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                    started = bool(chunk)
+                else:
+                    chunk = inflater.unconsumed_tail
+        except zlib.error as exc:
+            raise ArchiveError(f"not valid gzip data: {exc}") from None
+    if started and not inflater.eof:
+        raise ArchiveError("gzip data ends before its end-of-stream marker")
+
+
+def _inflate_zstd(handle: BinaryIO) -> Iterator[bytes]:
+    import zstandard  # noqa: PLC0415 - only for .zst input
+
+    context = zstandard.ZstdDecompressor()
+    inflater = context.decompressobj()
+    started = False
+    while True:
+        chunk = handle.read(_IN_CHUNK)
+        if not chunk:
+            break
+        started = True
+        try:
+            while chunk:
+                out = inflater.decompress(chunk)
+                if out:
+                    yield out
+                chunk = b""
+                if inflater.eof:  # end of one frame; another may follow
+                    chunk = inflater.unused_data
+                    inflater = context.decompressobj()
+                    started = bool(chunk)
+        except zstandard.ZstdError as exc:
+            raise ArchiveError(f"not valid zstd data: {exc}") from None
+    if started and not inflater.eof:
+        raise ArchiveError("zstd data ends in the middle of a frame")
+
+
+def _plain(handle: BinaryIO, block_size: int) -> Iterator[bytes]:
+    read = handle.read
+    while block := read(block_size):
         yield block
+
+
+class BlockReader:
+    """Iterate over a stream (decompressing ``*.jsonl.gz`` / ``*.jsonl.zst``) in binary blocks.
+
+    ``done`` is the number of (decompressed) bytes handed out so far, ``lines`` the number of
+    complete lines among them (counted only for compressed data). Compressed data that ends
+    early or is corrupt ends the iteration and leaves the reason in ``error``; an I/O error
+    raises :class:`FileAccessError`. ``progress`` is called after each block with the bytes
+    read from ``stream`` so far (compressed bytes, for compressed data).
+    """
+
+    def __init__(self, stream: BinaryIO, path: str, *, packed: str | None = None,
+                 progress: Callable[[int], None] | None = None,
+                 block_size: int = BLOCK_SIZE) -> None:
+        self.stream = stream
+        self.path = path
+        self.packed = packed
+        self.progress = progress
+        self.block_size = block_size
+        self.done = 0
+        self.lines = 0
+        self.error: str | None = None
+
+    def __iter__(self) -> Iterator[bytes]:
+        packed = self.packed
+        blocks = decompress(self.stream, packed) if packed else _plain(self.stream,
+                                                                       self.block_size)
+        tell = self.stream.tell if packed else None
+        while True:
+            try:
+                block = next(blocks)
+            except StopIteration:
+                return
+            except ArchiveError as exc:
+                self.error = str(exc)
+                return
+            except OSError as exc:
+                raise FileAccessError(
+                    self.path, f"read failed after {self.done} bytes: {exc}") from None
+            self.done += len(block)
+            if packed:
+                self.lines += block.count(b"\n")
+            if self.progress is not None:
+                self.progress(tell() if tell is not None else self.done)
+            yield block

@@ -1,0 +1,116 @@
+"""Pipelines' inputs: standard input, compressed files, and batch-file limits."""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import io
+from pathlib import Path
+
+import orjson
+import pytest
+import zstandard
+
+from tests.conftest import CHAT
+from validator import engine, validate_file, validate_stream
+from validator.cli import main
+from validator.rules import LIMITS
+
+LINE = orjson.dumps(CHAT) + b"\n"
+
+
+def run(*argv: str, stdin: bytes = b"") -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err, stdin=io.BytesIO(stdin))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_stdin_is_validated_under_its_name() -> None:
+    code, out, _ = run("validate", "-", "--name", "piped.jsonl", stdin=LINE + b'{"text": 1}\n')
+    assert code == 1
+    assert out.splitlines()[0].startswith("piped.jsonl:2: format-mixed line is GENERAL")
+    code, out, _ = run("validate", "-", stdin=LINE * 3)
+    assert code == 0
+    assert "stdin.jsonl: valid (fine-tune): CONVERSATION; 3 samples" in out
+
+
+def test_empty_stdin_is_file_empty() -> None:
+    code, out, _ = run("validate", "-", "--output", "json")
+    assert code == 1
+    assert [i["code"] for i in orjson.loads(out)["files"][0]["issues"]] == ["file-empty"]
+
+
+def test_stdin_name_picks_type_and_auto_purpose(tmp_path: Path) -> None:
+    assert run("validate", "-", "--name", "e.csv", "--purpose", "auto", stdin=b"q,a\n1,2\n")[0] == 0
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = io.BytesIO()
+    pq.write_table(pa.table({"input_ids": [[1, 2, 3]]}), sink)
+    code, out, _ = run("validate", "-", "--name", "t.parquet", stdin=sink.getvalue())
+    assert code == 0, out
+    gz = gzip.compress(LINE * 2)
+    assert run("validate", "-", "--name", "d.jsonl.gz", stdin=gz)[0] == 0
+
+
+def test_stdin_usage_errors() -> None:
+    assert "only once" in run("validate", "-", "-")[2]
+    assert "--name names standard input" in run("validate", "x.jsonl", "--name", "y.jsonl")[2]
+
+
+def test_validate_stream_reads_once_front_to_back() -> None:
+    class OneWay(io.RawIOBase):
+        def __init__(self, data: bytes) -> None:
+            self.data = io.BytesIO(data)
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+            return self.data.readinto(buffer)
+
+    report = validate_stream(io.BufferedReader(OneWay(LINE * 5)), "s.jsonl")
+    assert report.valid
+    assert report.nlines == 5
+
+
+@pytest.mark.parametrize("suffix", [".jsonl.gz", ".jsonl.zst"])
+def test_compressed_files_with_several_members(tmp_path: Path, suffix: str) -> None:
+    first = LINE * 2 + b'{"text": "mixed"}\n'
+    second = LINE * 3
+    if suffix.endswith("gz"):
+        data = gzip.compress(first) + gzip.compress(second)
+    else:
+        zc = zstandard.ZstdCompressor()
+        data = zc.compress(first) + zc.compress(second)
+    path = tmp_path / f"d{suffix}"
+    path.write_bytes(data)
+    report = validate_file(path)
+    assert report.nlines == 6
+    assert [(i.line, i.code) for i in report.issues] == [(3, "format-mixed")]
+    assert validate_file(path, workers=2) == report
+
+
+def test_truncated_archive_names_the_last_complete_line(tmp_path: Path) -> None:
+    body = b"".join(orjson.dumps({"text": f"sample {i} " + "x" * (i % 97)}) + b"\n"
+                    for i in range(20_000))
+    packed = zstandard.ZstdCompressor().compress(body)
+    path = tmp_path / "cut.jsonl.zst"
+    path.write_bytes(packed[: len(packed) // 2])
+    code, out, _ = run("validate", "--output", "json", str(path))
+    assert code == 1
+    entry = orjson.loads(out)["files"][0]
+    archive = [i for i in entry["issues"] if i["code"] == "archive-invalid"]
+    assert len(archive) == 1
+    last = int(archive[0]["message"].split("the last complete line is line ")[1].split(":")[0])
+    assert 0 < last < 20_000
+    assert entry["validation_report"]["nlines"] in (last, last + 1)
+
+
+def test_batch_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "LIMITS", dataclasses.replace(LIMITS, batch_max_bytes=100))
+    line = b'{"custom_id": "%d", "body": {"model": "m", "prompt": "p"}}\n'
+    data = b"".join(line % i for i in range(5))
+    report = engine.validate_bytes(data, "b.jsonl", "batch-api")
+    assert [(i.line, i.code) for i in report.issues] == [(None, "batch-limits")]
+    assert "over the limit of 100" in (report.error or "")
