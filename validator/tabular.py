@@ -1,7 +1,7 @@
-"""Parquet (pre-tokenized fine-tune data) and CSV (eval data): the file-level rules.
+"""Parquet (pre-tokenized fine-tune data) and CSV (eval data).
 
-pyarrow is imported only when a Parquet file is met, so JSONL runs and the pre-commit hook
-start fast.
+The Parquet rules live in :mod:`validator.parquet`, which imports pyarrow only when a Parquet
+file is met, so JSONL runs and the pre-commit hook start fast.
 """
 
 from __future__ import annotations
@@ -12,44 +12,19 @@ from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from validator.collect import Collector
+from validator.parquet import PARQUET_COLUMNS, check_parquet
 from validator.parse import BOM, BOM_MESSAGE, utf8_message
 
 __all__ = ["PARQUET_COLUMNS", "check_tabular"]
 
-PARQUET_REQUIRED = "input_ids"
-PARQUET_COLUMNS = frozenset(("input_ids", "attention_mask", "labels", "position_ids"))
 _LONE_CR = re.compile(rb"(?<=\r)(?!\n)")  # after a \r that ends a line on its own (old Mac)
 
 
 def check_tabular(handle: BinaryIO, kind: str, out: Collector) -> int:
     """Check a Parquet or CSV stream (seekable for Parquet); return its number of rows."""
     if kind == "parquet":
-        return _check_parquet(handle, out)
+        return check_parquet(handle, out)
     return _check_csv(handle, out)
-
-
-def _check_parquet(handle: BinaryIO, out: Collector) -> int:
-    import pyarrow.parquet as pq  # noqa: PLC0415 - heavy, loaded on first Parquet file
-
-    try:
-        parquet = pq.ParquetFile(handle)
-        meta = parquet.schema_arrow
-        rows = parquet.metadata.num_rows
-    except Exception as exc:  # pyarrow raises many types for corrupt input
-        out.add_at(None, "parquet-invalid", None,
-                   f"cannot read as Parquet ({exc}): is the file complete and really Parquet?")
-        return 0
-    names = meta.names
-    if PARQUET_REQUIRED not in names:
-        out.add_at(None, "parquet-columns", None,
-                   f"Parquet file has no {PARQUET_REQUIRED} column (columns: "
-                   f"{', '.join(names) or 'none'}); pre-tokenized data needs one")
-    extra = [n for n in names if n not in PARQUET_COLUMNS]
-    if extra:
-        out.add_at(None, "parquet-columns", None,
-                   f"Parquet column(s) {', '.join(extra)} are not accepted: only "
-                   f"{', '.join(sorted(PARQUET_COLUMNS))}")
-    return int(rows)
 
 
 def _check_csv(handle: BinaryIO, out: Collector) -> int:
