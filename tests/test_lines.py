@@ -47,3 +47,21 @@ def test_last_line_without_newline_is_kept() -> None:
     assert list(split_lines([b"a\nb"], 10)) == [b"a", b"b"]
     assert list(split_lines([b"a\n"], 10)) == [b"a"]
     assert list(split_lines([], 10)) == []
+
+
+@given(st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")), max_size=10),
+       st.lists(st.integers(0, 500), max_size=8), st.integers(1, 30))
+def test_spilled_bytes_of_a_long_line_are_exactly_that_line(lines: list[bytes], cuts: list[int],
+                                                            limit: int) -> None:
+    data = b"".join(line + b"\n" for line in lines)
+    spilled: list[bytes] = []
+    got = []
+    for item in split_lines(blocks_of(data, cuts), limit, spill=spilled.append):
+        got.append((item, b"".join(spilled)))
+        spilled.clear()
+    assert len(got) == len(lines)
+    for line, (item, spill) in zip(lines, got, strict=True):
+        if isinstance(item, TooLong):
+            assert spill == line
+        else:
+            assert (item, spill) == (line, b"")

@@ -18,6 +18,7 @@ from typing import BinaryIO
 from validator.collect import Collector, Tally
 from validator.config import Config
 from validator.errors import UsageError
+from validator.lines import split_lines
 from validator.parallel import PARALLEL_MIN_BYTES, available_cores, scan_parallel
 from validator.report import Report
 from validator.rules import LIMITS
@@ -139,7 +140,8 @@ def _scan_jsonl_source(source: Source, handle: BinaryIO, purpose: str, *, config
     if workers > 1:
         handle.seek(0)  # scan_parallel may have read ahead before declining
     reader = BlockReader(handle, source.path, packed=packed, progress=progress)
-    scan_jsonl(reader, purpose, config.max_line_bytes, out, tally)
+    scan_jsonl(split_lines(reader, config.max_line_bytes), purpose, config.max_line_bytes, out,
+               tally)
     if reader.error is not None:
         out.add_at(None, "archive-invalid", None,
                    f"compressed data is truncated or corrupt ({reader.error}) after "

@@ -4,7 +4,7 @@ line (and by ``max_line_bytes`` for a file that never ends a line).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 __all__ = ["TooLong", "split_lines"]
 
@@ -18,32 +18,44 @@ class TooLong:
         self.size = size
 
 
-def split_lines(blocks: Iterable[bytes], max_line_bytes: int) -> Iterator[bytes | TooLong]:
-    """Lines without their ``\\n``; the last one is yielded even without a final newline."""
+def split_lines(
+    blocks: Iterable[bytes],
+    max_line_bytes: int,
+    spill: Callable[[bytes], object] | None = None,
+) -> Iterator[bytes | TooLong]:
+    """Lines without their ``\\n``; the last one is yielded even without a final newline.
+
+    A line over ``max_line_bytes`` is yielded as :class:`TooLong`; its bytes go to ``spill``
+    (in order, before the ``TooLong`` is yielded) or are dropped, so memory stays bounded.
+    """
     pieces: list[bytes] = []  # the unfinished line, kept as pieces to avoid quadratic joins
     pending = 0  # its length
-    skipping = False  # the unfinished line is over the limit: count it, drop its bytes
+    skipping = False  # the unfinished line is over the limit: count it, spill or drop its bytes
     for block in blocks:
         if b"\n" not in block:
             pending += len(block)
-            if not skipping:
+            if skipping:
+                if spill is not None:
+                    spill(block)
+            else:
                 pieces.append(block)
                 if pending > max_line_bytes:
                     skipping = True
+                    if spill is not None:
+                        spill(b"".join(pieces))
                     pieces.clear()
             continue
         parts = block.split(b"\n")
         head = parts[0]
         if skipping:
+            if spill is not None:
+                spill(head)
             yield TooLong(pending + len(head))
-        elif pieces:
-            pieces.append(head)
-            line = b"".join(pieces)
-            yield TooLong(len(line)) if len(line) > max_line_bytes else line
-        elif len(head) > max_line_bytes:
-            yield TooLong(len(head))
         else:
-            yield head
+            if pieces:
+                pieces.append(head)
+                head = b"".join(pieces)
+            yield _checked(head, max_line_bytes, spill)
         pieces.clear()
         skipping = False
         tail = parts.pop()
@@ -53,14 +65,25 @@ def split_lines(blocks: Iterable[bytes], max_line_bytes: int) -> Iterator[bytes 
             yield from rest
         else:
             for line in rest:
-                yield TooLong(len(line)) if len(line) > max_line_bytes else line
+                yield _checked(line, max_line_bytes, spill)
         pending = len(tail)
         if tail:
             if pending > max_line_bytes:
                 skipping = True
+                if spill is not None:
+                    spill(tail)
             else:
                 pieces.append(tail)
     if skipping:
         yield TooLong(pending)
     elif pieces:
-        yield b"".join(pieces)
+        yield _checked(b"".join(pieces), max_line_bytes, spill)
+
+
+def _checked(line: bytes, max_line_bytes: int,
+             spill: Callable[[bytes], object] | None) -> bytes | TooLong:
+    if len(line) <= max_line_bytes:
+        return line
+    if spill is not None:
+        spill(line)
+    return TooLong(len(line))

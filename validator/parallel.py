@@ -116,8 +116,9 @@ def _scan_range(job: _Job) -> tuple[Collector, Tally, int]:
     tally = Tally()
     with open(job.path, "rb") as handle:
         handle.seek(job.start)
-        lines = scan_jsonl(_range_blocks(handle, job.end - job.start), job.purpose,
-                           job.config.max_line_bytes, out, tally, offset=job.start,
+        limit = job.config.max_line_bytes
+        lines = scan_jsonl(split_lines(_range_blocks(handle, job.end - job.start), limit),
+                           job.purpose, limit, out, tally, offset=job.start,
                            known_format=job.known_format)
     return out, tally, lines
 

@@ -12,7 +12,7 @@ from validator.describe import json_type
 from validator.detect import detect
 from validator.formats.batch import check as check_batch
 from validator.formats.weights import SAMPLE_WEIGHT_KEY, check_sample_weight
-from validator.lines import TooLong, split_lines
+from validator.lines import TooLong
 from validator.parse import BOM, BOM_MESSAGE, report_json_error
 from validator.rules import LIMITS
 
@@ -22,7 +22,7 @@ _SPACE = frozenset(b" \t\r\f\v")
 
 
 def scan_jsonl(
-    blocks: Iterable[bytes],
+    lines: Iterable[bytes | TooLong],
     purpose: str,
     max_line_bytes: int,
     out: Collector,
@@ -31,11 +31,12 @@ def scan_jsonl(
     offset: int = 0,
     known_format: tuple[str, int] | None = None,
 ) -> int:
-    """Check every line of ``blocks``; return how many lines (blank ones too) there were.
+    """Check every line (from ``lines.split_lines``); return how many there were, blank ones
+    too.
 
     The hot path: keep work here proportional to what a line needs. Lines are numbered from 1
-    within ``blocks``; ``offset`` is the file offset of its first byte (the BOM rule applies at
-    offset 0 only), and ``known_format`` is the file's (format, line) when ``blocks`` is a later
+    within ``lines``; ``offset`` is the file offset of the first one (the BOM rule applies at
+    offset 0 only), and ``known_format`` is the file's (format, line) when ``lines`` are a later
     piece of the file, so the format-mixing rule compares with the file's first sample.
     """
     loads = orjson.loads
@@ -51,7 +52,7 @@ def scan_jsonl(
     nlines = 0
     blank = 0
     lineno = 0
-    for line in split_lines(blocks, max_line_bytes):
+    for line in lines:
         lineno += 1
         out.line = lineno
         if type(line) is TooLong:
