@@ -1,5 +1,8 @@
 """Parquet rules (SPEC §3), on files built with pyarrow in tmp_path rather than committed.
 
+These are the file-level rules (opening, columns, purpose); the row rules streamed in batches
+are in ``test_parquet.py``.
+
 CSV cases are committed files under ``tests/data/csv`` and run by ``test_examples.py``.
 """
 
