@@ -85,6 +85,10 @@ def _parser(argv: Sequence[str], err: TextIO) -> argparse.ArgumentParser:
                    help="read [tool.ftdata] from this file (default: nearest pyproject.toml)")
     v.add_argument("--isolated", action="store_true", help="ignore any pyproject.toml")
     v.add_argument("--no-progress", action="store_true", help="never draw a progress line")
+    v.add_argument("--split", nargs=2, metavar=("CLEAN", "REJECTED"),
+                   help="also write every sample without error to CLEAN and every other line "
+                        "to REJECTED, reasons in REJECTED's .issues.jsonl sidecar (one JSONL "
+                        "input)")
     v.add_argument("--workers", type=int, metavar="N",
                    help="processes per file (default: all cores for JSONL files of 64 MiB "
                         "or more, else 1); the report is the same for any N")
@@ -142,6 +146,8 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("- (standard input) can be given only once")
     if args.name and "-" not in args.files:
         raise UsageError("--name names standard input: pass - among the files")
+    if args.split:
+        return _split(args, config, out, err)
     reports: list[Report] = []
     for path in args.files:
         purpose = args.purpose
@@ -171,6 +177,35 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if any(not r.readable for r in reports):
         return 2
     return 0 if all(r.valid for r in reports) else 1
+
+
+def _split(args: argparse.Namespace, config: Config, out: TextIO, err: TextIO) -> int:
+    from validator.split import split_file, split_stream  # noqa: PLC0415 - only for --split
+
+    if len(args.files) != 1:
+        raise UsageError("--split takes exactly one input file")
+    (path,) = args.files
+    clean, rejected = args.split
+    name = (args.name or "stdin.jsonl") if path == "-" else path
+    purpose = args.purpose
+    if purpose == "auto":
+        purpose = "eval" if file_type(name) == "csv" else "fine-tune"
+    try:
+        if path == "-":
+            report, result = split_stream(args.stdin, clean, rejected, name, purpose,
+                                          config=config)
+        else:
+            report, result = split_file(path, clean, rejected, purpose, config=config,
+                                        workers=args.workers)
+    except FileAccessError as exc:
+        report = Report.unreadable(path, purpose, exc.reason)
+        out.write(RENDERERS[args.output]([report]))
+        return 2
+    out.write(RENDERERS[args.output]([report]))
+    c = result.counts
+    err.write(f"ftdata: split {c.lines:,} lines of {name}: {c.clean:,} clean -> {result.clean}, "
+              f"{c.rejected:,} rejected -> {result.rejected} (reasons: {result.sidecar})\n")
+    return 0 if report.valid else 1
 
 
 def _rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

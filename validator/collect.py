@@ -23,7 +23,7 @@ class Collector:
     all of them counted. ``line`` is the line being checked; checks only name code, path and
     message."""
 
-    __slots__ = ("by_code", "errors", "first_error", "issues", "line", "max_issues",
+    __slots__ = ("by_code", "capture", "errors", "first_error", "issues", "line", "max_issues",
                  "severity", "warnings")
 
     def __init__(self, config: Config) -> None:
@@ -35,6 +35,7 @@ class Collector:
         self.by_code: dict[str, int] = {}
         self.first_error: Issue | None = None
         self.line: int | None = None
+        self.capture: list[Issue] | None = None  # also gets every issue, uncapped (quarantine)
 
     def add(self, code: str, path: str | None, message: str) -> None:
         self.add_at(self.line, code, path, message)
@@ -50,6 +51,8 @@ class Collector:
         else:
             self.warnings += 1
             n = self.warnings
+        if self.capture is not None:
+            self.capture.append(Issue(line, path, code, sev, message))
         if n <= self.max_issues or (sev is _ERROR and self.first_error is None):
             issue = Issue(line, path, code, sev, message)
             if sev is _ERROR and self.first_error is None:

@@ -21,6 +21,7 @@ from validator.errors import UsageError
 from validator.lines import split_lines
 from validator.parallel import PARALLEL_MIN_BYTES, available_cores, scan_parallel
 from validator.report import Report
+from validator.route import FileRouter
 from validator.rules import LIMITS
 from validator.scan import scan_jsonl
 from validator.source import (
@@ -55,6 +56,13 @@ def validate_file(
     or more, one below); the report is the same whatever the number. ``*.jsonl.gz`` and
     ``*.jsonl.zst`` files are decompressed as a stream, in one process.
     """
+    return run_file(path, purpose, config=config, progress=progress, workers=workers)
+
+
+def run_file(path: str | os.PathLike[str], purpose: str, *, config: Config | None,
+             progress: Callable[[int], None] | None, workers: int | None,
+             router: FileRouter | None = None) -> Report:
+    """:func:`validate_file`, with the lines also routed through a quarantine ``router``."""
     _check_purpose(purpose)
     if workers is not None and workers < 1:
         raise UsageError(f"workers must be at least 1, not {workers}")
@@ -64,7 +72,7 @@ def validate_file(
         workers = available_cores() if big else 1
     with handle:
         return _validate(source, handle, purpose, config=config or Config(), progress=progress,
-                         workers=workers)
+                         workers=workers, router=router)
 
 
 def validate_stream(
@@ -80,9 +88,15 @@ def validate_stream(
     The name's extension picks the file type and compression, as for a file. The stream is
     read once, front to back; a Parquet stream is first spooled to a temporary file.
     """
+    return run_stream(stream, name, purpose, config=config, progress=progress)
+
+
+def run_stream(stream: BinaryIO, name: str, purpose: str, *, config: Config | None,
+               progress: Callable[[int], None] | None, router: FileRouter | None = None) -> Report:
+    """:func:`validate_stream`, with the lines also routed through a quarantine ``router``."""
     _check_purpose(purpose)
     return _validate(Source(name, None), stream, purpose, config=config or Config(),
-                     progress=progress, workers=1)
+                     progress=progress, workers=1, router=router)
 
 
 def validate_bytes(
@@ -101,14 +115,16 @@ def _check_purpose(purpose: str) -> None:
 
 
 def _validate(source: Source, handle: BinaryIO, purpose: str, *, config: Config,
-              progress: Callable[[int], None] | None, workers: int) -> Report:
+              progress: Callable[[int], None] | None, workers: int,
+              router: FileRouter | None = None) -> Report:
     out = Collector(config)
     tally = Tally()
     packed = compression(source.path)
     kind = _file_rules(source, purpose, config, out, sized=packed is None)
     if kind == "jsonl":
         size = _scan_jsonl_source(source, handle, purpose, config=config, packed=packed,
-                                  progress=progress, workers=workers, out=out, tally=tally)
+                                  progress=progress, workers=workers, out=out, tally=tally,
+                                  router=router)
         if source.size is None and size == 0:
             out.add_at(None, "file-empty", None, "input is empty (0 bytes)")
         elif tally.nlines == 0:
@@ -122,6 +138,9 @@ def _validate(source: Source, handle: BinaryIO, purpose: str, *, config: Config,
                        f"batch file is {size:,} bytes, over the limit of "
                        f"{LIMITS.batch_max_bytes:,}: split it into several files")
     elif kind is not None:
+        if router is not None:
+            raise UsageError(f"{source.path}: only JSONL files can be split into clean and "
+                             f"rejected lines, not {kind}")
         from validator.tabular import check_tabular  # noqa: PLC0415 - keeps pyarrow lazy
 
         with _seekable(handle) as seekable:
@@ -131,17 +150,23 @@ def _validate(source: Source, handle: BinaryIO, purpose: str, *, config: Config,
 
 def _scan_jsonl_source(source: Source, handle: BinaryIO, purpose: str, *, config: Config,
                        packed: str | None, progress: Callable[[int], None] | None,
-                       workers: int, out: Collector, tally: Tally) -> int:
+                       workers: int, out: Collector, tally: Tally,
+                       router: FileRouter | None) -> int:
     """Scan JSONL data, in parallel where it pays; return the bytes of (decompressed) data."""
     if (workers > 1 and packed is None and source.size
             and scan_parallel(source.path, handle, source.size, purpose=purpose, config=config,
-                              workers=workers, out=out, tally=tally, progress=progress)):
+                              workers=workers, out=out, tally=tally, progress=progress,
+                              router=router)):
         return source.size
     if workers > 1:
         handle.seek(0)  # scan_parallel may have read ahead before declining
     reader = BlockReader(handle, source.path, packed=packed, progress=progress)
-    scan_jsonl(split_lines(reader, config.max_line_bytes), purpose, config.max_line_bytes, out,
-               tally)
+    limit = config.max_line_bytes
+    if router is None:
+        scan_jsonl(split_lines(reader, limit), purpose, limit, out, tally)
+    else:
+        lines = router.route(split_lines(reader, limit, spill=router.spill), out)
+        scan_jsonl(lines, purpose, limit, out, tally)
     if reader.error is not None:
         out.add_at(None, "archive-invalid", None,
                    f"compressed data is truncated or corrupt ({reader.error}) after "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -27,6 +28,7 @@ from validator.detect import detect
 from validator.errors import FtdataError
 from validator.lines import split_lines
 from validator.parse import BOM
+from validator.route import FileRouter, close_parts, join_parts, open_parts
 from validator.scan import scan_jsonl
 from validator.source import BLOCK_SIZE
 
@@ -108,18 +110,26 @@ class _Job:
     purpose: str
     config: Config
     known_format: tuple[str, int] | None
+    parts: str | None  # quarantine split: the folder for this range's outputs
 
 
 def _scan_range(job: _Job) -> tuple[Collector, Tally, int]:
     """Worker: scan one byte range; return its issues, tallies and line count."""
     out = Collector(job.config)
     tally = Tally()
+    router = open_parts(job.parts, job.start) if job.parts else None
+    limit = job.config.max_line_bytes
     with open(job.path, "rb") as handle:
         handle.seek(job.start)
-        limit = job.config.max_line_bytes
-        lines = scan_jsonl(split_lines(_range_blocks(handle, job.end - job.start), limit),
-                           job.purpose, limit, out, tally, offset=job.start,
-                           known_format=job.known_format)
+        blocks = _range_blocks(handle, job.end - job.start)
+        if router is None:
+            lines = scan_jsonl(split_lines(blocks, limit), job.purpose, limit, out, tally,
+                               offset=job.start, known_format=job.known_format)
+        else:
+            routed = router.route(split_lines(blocks, limit, spill=router.spill), out)
+            lines = scan_jsonl(routed, job.purpose, limit, out, tally, offset=job.start,
+                               known_format=job.known_format)
+            close_parts(router, job.parts or "", job.start)
     return out, tally, lines
 
 
@@ -134,11 +144,14 @@ def scan_parallel(
     out: Collector,
     tally: Tally,
     progress: Callable[[int], None] | None = None,
+    router: FileRouter | None = None,
 ) -> bool:
     """Scan ``path`` with ``workers`` processes into ``out`` and ``tally``.
 
     Returns False, having done nothing, when the file cannot be split usefully (one range, or
-    no sample with a format in the first range): the caller then scans it in one pass.
+    no sample with a format in the first range): the caller then scans it in one pass. With a
+    quarantine ``router``, each worker writes its range's outputs to a temporary folder and
+    they are appended to the router's, in file order.
     """
     if purpose == "batch-api":  # custom_id uniqueness spans the whole file
         return False
@@ -151,24 +164,33 @@ def scan_parallel(
         known = first_format(handle, ranges[0][1], config.max_line_bytes)
         if known is None:
             return False
+    with tempfile.TemporaryDirectory(prefix="ftdata-split-") as parts:
+        folder = parts if router is not None else None
+        jobs = [_Job(path, start, end, purpose, config, known, folder) for start, end in ranges]
+        _run(jobs, workers, out, tally, progress)
+        if router is not None:
+            join_parts(parts, (job.start for job in jobs), router)
+    return True
+
+
+def _run(jobs: list[_Job], workers: int, out: Collector, tally: Tally,
+         progress: Callable[[int], None] | None) -> None:
     context = multiprocessing.get_context("forkserver")
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures: list[Future[tuple[Collector, Tally, int]]] = [
-                pool.submit(_scan_range, _Job(path, start, end, purpose, config, known))
-                for start, end in ranges
+                pool.submit(_scan_range, job) for job in jobs
             ]
             done = 0
             shift = 0
-            for (start, end), future in zip(ranges, futures, strict=True):
+            for job, future in zip(jobs, futures, strict=True):
                 part_out, part_tally, lines = future.result()
                 out.merge(part_out, shift)
                 tally.merge(part_tally, shift)
                 shift += lines
-                done += end - start
+                done += job.end - job.start
                 if progress is not None:
                     progress(done)
     except BrokenProcessPool as exc:
-        raise FtdataError(f"{path}: a worker process died ({exc}); retry with --workers 1 "
+        raise FtdataError(f"{jobs[0].path}: a worker process died ({exc}); retry with --workers 1 "
                           "or with more memory") from None
-    return True

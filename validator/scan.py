@@ -30,6 +30,8 @@ def scan_jsonl(
     *,
     offset: int = 0,
     known_format: tuple[str, int] | None = None,
+    start_line: int = 1,
+    batch_ids: dict[str, int] | None = None,
 ) -> int:
     """Check every line (from ``lines.split_lines``); return how many there were, blank ones
     too.
@@ -38,20 +40,22 @@ def scan_jsonl(
     within ``lines``; ``offset`` is the file offset of the first one (the BOM rule applies at
     offset 0 only), and ``known_format`` is the file's (format, line) when ``lines`` are a later
     piece of the file, so the format-mixing rule compares with the file's first sample.
+    ``start_line`` numbers the first line otherwise, and ``batch_ids`` carries batch custom_ids
+    over from earlier pieces (both for records checked in batches).
     """
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     fine_tune = purpose == "fine-tune"
     batch = purpose == "batch-api"
     batch_max = LIMITS.batch_max_lines  # a batch file is never split across workers
-    seen_ids: dict[str, int] = {}  # batch custom_id -> first line
+    seen_ids: dict[str, int] = {} if batch_ids is None else batch_ids  # custom_id -> line
     formats = tally.formats
     first_line = tally.format_lines
     file_format, format_line = known_format or (None, 0)
     at_start = offset == 0
     nlines = 0
     blank = 0
-    lineno = 0
+    lineno = start_line - 1
     for line in lines:
         lineno += 1
         out.line = lineno
@@ -126,4 +130,4 @@ def scan_jsonl(
     tally.nlines += nlines
     tally.blank_lines += blank
     out.line = None
-    return lineno
+    return lineno - start_line + 1

@@ -1,0 +1,203 @@
+"""The quarantine split: every sample with no error to CLEAN, every other line to REJECTED with
+its reasons in ``REJECTED``'s sidecar (``rejected.jsonl`` -> ``rejected.issues.jsonl``).
+
+Every input line lands in exactly one output, and the counts are checked before anything is
+published: outputs are written under temporary names beside their targets and renamed only
+when complete, so a crash never leaves a half file posing as a whole one. For pipeline
+frameworks, :func:`check_records` gives the same verdicts for an iterable of records.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import orjson
+
+from validator.collect import Collector, Tally
+from validator.config import Config
+from validator.engine import PURPOSES, run_file, run_stream
+from validator.errors import FtdataError, UsageError
+from validator.issues import Issue, Severity
+from validator.lines import TooLong, split_lines
+from validator.report import Report
+from validator.route import FileRouter, Router, SplitCounts
+from validator.scan import scan_jsonl
+
+__all__ = ["SplitResult", "Verdict", "check_records", "sidecar_path", "split_file",
+           "split_stream"]
+
+
+@dataclass
+class SplitResult:
+    """Where the split went and how many lines each output got."""
+
+    clean: str
+    rejected: str
+    sidecar: str
+    counts: SplitCounts = field(default_factory=SplitCounts)
+
+
+def sidecar_path(rejected: str) -> str:
+    """``rejected.jsonl`` -> ``rejected.issues.jsonl`` (any other name: ``+ .issues.jsonl``)."""
+    stem = rejected[: -len(".jsonl")] if rejected.endswith(".jsonl") else rejected
+    return stem + ".issues.jsonl"
+
+
+def split_file(path: str | os.PathLike[str], clean: str | os.PathLike[str],
+               rejected: str | os.PathLike[str], purpose: str = "fine-tune", *,
+               config: Config | None = None, workers: int | None = None,
+               progress: Callable[[int], None] | None = None) -> tuple[Report, SplitResult]:
+    """Validate ``path`` and split its lines into ``clean`` and ``rejected`` (JSONL only)."""
+    source = os.fspath(path)
+    targets = _targets(clean, rejected, inputs=[source])
+    return _split(targets, lambda router: run_file(source, purpose, config=config,
+                                                   progress=progress, workers=workers,
+                                                   router=router))
+
+
+def split_stream(stream: BinaryIO, clean: str | os.PathLike[str],
+                 rejected: str | os.PathLike[str], name: str = "stdin.jsonl",
+                 purpose: str = "fine-tune", *,
+                 config: Config | None = None) -> tuple[Report, SplitResult]:
+    """:func:`split_file` for a stream read once (stdin), called ``name``."""
+    targets = _targets(clean, rejected, inputs=[])
+    return _split(targets, lambda router: run_stream(stream, name, purpose, config=config,
+                                                     progress=None, router=router))
+
+
+def _targets(clean: str | os.PathLike[str], rejected: str | os.PathLike[str], *,
+             inputs: list[str]) -> SplitResult:
+    result = SplitResult(os.fspath(clean), os.fspath(rejected), sidecar_path(os.fspath(rejected)))
+    outputs = [result.clean, result.rejected, result.sidecar]
+    real = [os.path.realpath(p) for p in outputs]
+    if len(set(real)) < len(real):
+        raise UsageError("the clean, rejected and sidecar outputs must be three different files")
+    for source in inputs:
+        for target in outputs:
+            if os.path.realpath(source) == os.path.realpath(target) or (
+                    os.path.exists(target) and os.path.samefile(source, target)):
+                raise UsageError(f"refusing to overwrite the input {source} with a split output")
+    for target in outputs:
+        folder = os.path.dirname(target) or "."
+        if not os.path.isdir(folder):
+            raise UsageError(f"cannot write {target}: no folder {folder}")
+    return result
+
+
+def _split(result: SplitResult, run: Callable[[FileRouter], Report]) -> tuple[Report, SplitResult]:
+    targets = (result.clean, result.rejected, result.sidecar)
+    temps: list[str] = []
+    try:
+        with ExitStack() as stack:
+            files: list[BinaryIO] = []
+            for target in targets:
+                fd, temp = tempfile.mkstemp(dir=os.path.dirname(target) or ".",
+                                            prefix=f".{os.path.basename(target)}.",
+                                            suffix=".partial")
+                temps.append(temp)
+                files.append(stack.enter_context(os.fdopen(fd, "wb")))
+            router = FileRouter(*files)
+            report = run(router)
+            for handle in files:
+                handle.flush()
+                os.fsync(handle.fileno())
+        _check_counts(report, router.counts)
+        for temp, target in zip(temps, targets, strict=True):
+            os.replace(temp, target)
+        temps.clear()
+    finally:
+        for temp in temps:
+            Path(temp).unlink(missing_ok=True)
+    result.counts = router.counts
+    return report, result
+
+
+def _check_counts(report: Report, counts: SplitCounts) -> None:
+    lines = report.nlines + int(report.stats.get("blank_lines", 0))
+    if counts.clean + counts.rejected != counts.lines or counts.lines != lines:
+        raise FtdataError(
+            f"{report.path}: split lost track of lines ({counts.lines} routed, {counts.clean} "
+            f"clean + {counts.rejected} rejected, {lines} read); nothing was written")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One record's result: ``ok`` when it had no error (then it belongs in CLEAN)."""
+
+    line: int
+    record: Any
+    ok: bool
+    issues: tuple[Issue, ...]
+
+
+class _Capture(Router):
+    """Keeps each line's verdict instead of writing files (for :func:`check_records`)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[bool, tuple[Issue, ...]]] = []
+
+    def finish(self, lineno: int, line: bytes | TooLong, issues: list[Issue]) -> None:
+        ok = not isinstance(line, TooLong) and not any(
+            i.severity is Severity.ERROR for i in issues)
+        self.seen.append((ok, tuple(issues)))
+
+
+def check_records(records: Iterable[Any], purpose: str = "fine-tune", *,
+                  config: Config | None = None, batch: int = 1024) -> Iterator[Verdict]:
+    """Verdicts for records (dicts, or JSON text/bytes of one record) in order, as for the
+    lines of a file: format mixing and batch custom_id uniqueness span the whole iterable.
+    Records are checked ``batch`` at a time, so an endless stream works."""
+    if purpose not in PURPOSES:
+        raise UsageError(f"unknown purpose {purpose!r}: use one of {', '.join(PURPOSES)}")
+    state = _RecordState(config or Config(), purpose)
+    pending: list[Any] = []
+    for record in records:
+        pending.append(record)
+        if len(pending) >= batch:
+            yield from state.check(pending)
+            pending = []
+    if pending:
+        yield from state.check(pending)
+
+
+class _RecordState:
+    """What carries from one batch of records to the next."""
+
+    def __init__(self, config: Config, purpose: str) -> None:
+        self.config = config
+        self.purpose = purpose
+        self.done = 0  # records checked so far
+        self.known: tuple[str, int] | None = None  # the first sample's format and line
+        self.seen_ids: dict[str, int] = {}  # batch-api custom_id -> line
+
+    def check(self, records: list[Any]) -> list[Verdict]:
+        out = Collector(self.config)
+        tally = Tally()
+        capture = _Capture()
+        # orjson never writes a raw newline; in given JSON text one can only be whitespace
+        block = b"".join(_as_line(r).replace(b"\n", b" ") + b"\n" for r in records)
+        limit = self.config.max_line_bytes
+        scan_jsonl(capture.route(split_lines([block], limit), out), self.purpose, limit, out,
+                   tally, offset=int(self.done > 0), known_format=self.known,
+                   start_line=self.done + 1, batch_ids=self.seen_ids)
+        if self.known is None and tally.format_lines:
+            self.known = min(tally.format_lines.items(), key=lambda item: item[1])
+        verdicts = [Verdict(self.done + k + 1, record, ok, issues)
+                    for k, (record, (ok, issues)) in enumerate(zip(records, capture.seen,
+                                                                   strict=True))]
+        self.done += len(records)
+        return verdicts
+
+
+def _as_line(record: Any) -> bytes:
+    if isinstance(record, bytes):
+        return record.rstrip(b"\r\n")
+    if isinstance(record, str):
+        return record.rstrip("\r\n").encode()
+    return orjson.dumps(record)
