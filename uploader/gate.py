@@ -1,0 +1,174 @@
+"""The gate: ``upload()`` validates a file and sends it only if it passes, then brings back the
+server's own verdict.
+
+Order of events, and why:
+
+1. The client is built first (from TOGETHER_API_KEY / TOGETHER_BASE_URL when none is given), so a
+   missing key fails before a long validation, yet no request is sent before the verdict.
+2. The file is validated (``check=True``) while a hasher follows the validator's progress
+   through the same bytes: the checksum the protocol declares up front costs no second pass
+   over the disk. ``check=False`` hashes in a pass of its own. An invalid file raises
+   :class:`~uploader.errors.ValidationFailed` carrying the report, and nothing is sent.
+3. Size and mtime are compared before the first request and again after the last byte; a
+   single PUT also re-hashes what it sends. A changed file is refused
+   (:class:`~uploader.errors.FileChangedError`) and never processed.
+4. Single upload up to the threshold (5 GiB at most), multipart above it.
+5. The server validates the file itself; ``wait=True`` polls until it has a verdict, which is
+   in the result. ``INVALID_FORMAT`` from the server is a result, not an exception.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from uploader.api import FilesClient
+from uploader.body import LockstepHasher, Outgoing, Snapshot
+from uploader.errors import ValidationFailed
+from uploader.multipart import upload_multipart
+from uploader.poll import PollPolicy, wait_processed
+from uploader.protocol import (
+    FILE_TYPES,
+    PART_CONCURRENCY,
+    PART_MIN_BYTES,
+    PART_TARGET_BYTES,
+    PURPOSES,
+    SINGLE_MAX_BYTES,
+)
+from uploader.single import upload_single
+from validator import Config, Report, validate_file
+from validator.errors import UsageError
+from validator.source import compression, file_type
+
+__all__ = ["Progress", "UploadResult", "upload"]
+
+Progress = Callable[[str, int, int], None]
+"""``progress(phase, done, total)``; phase is ``validate``, ``hash`` or ``upload``. Calls come
+one at a time (serialised across part threads)."""
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """The server's file object as last seen, and how it got there."""
+
+    file: dict[str, Any]
+    reused: bool  # the server already had an identical file (409): nothing was sent
+    multipart: bool
+    report: Report | None  # the local validation report; None with check=False
+
+    @property
+    def file_id(self) -> str:
+        return str(self.file.get("id", ""))
+
+    @property
+    def status(self) -> str | None:
+        """``processing_status``: COMPLETED, INVALID_FORMAT, FAILED, or not yet terminal."""
+        status = self.file.get("processing_status")
+        return status if isinstance(status, str) else None
+
+    @property
+    def validation_report(self) -> dict[str, Any] | None:
+        report = self.file.get("validation_report")
+        return report if isinstance(report, dict) else None
+
+
+def upload(
+    path: str | os.PathLike[str],
+    purpose: str = "fine-tune",
+    check: bool = True,
+    *,
+    client: FilesClient | None = None,
+    config: Config | None = None,
+    wait: bool = True,
+    poll: PollPolicy | None = None,
+    multipart_threshold: int = SINGLE_MAX_BYTES,
+    part_size: int = PART_TARGET_BYTES,
+    concurrency: int = PART_CONCURRENCY,
+    progress: Progress | None = None,
+) -> UploadResult:
+    """Validate ``path`` for ``purpose`` and upload it to the Files API if it passes.
+
+    Raises :class:`~uploader.errors.ValidationFailed` (nothing sent) for an invalid file,
+    :class:`~uploader.errors.FileChangedError` when the file changes on the way, and the other
+    :mod:`uploader.errors` when the upload cannot be done. ``multipart_threshold`` (at most
+    5 GiB) and ``part_size`` (at least 5 MiB) choose and shape multipart uploads.
+    """
+    path = os.fspath(path)
+    kind = _check_options(path, purpose, multipart_threshold, part_size, concurrency)
+    own = client is None
+    client = client if client is not None else FilesClient.from_env()
+    try:
+        snapshot = Snapshot.take(path)
+        report, checksum = _validate_and_hash(path, purpose, check=check, config=config,
+                                              size=snapshot.size, progress=progress)
+        if report is not None and not report.valid:
+            raise ValidationFailed(report)
+        snapshot.check("after it was validated")
+        out = Outgoing(snapshot, os.path.basename(path), kind, purpose, checksum)
+        on_read = None if progress is None else _counter(progress, "upload", out.size)
+        multipart = out.size > multipart_threshold
+        done: dict[str, Any] | None = None
+        if multipart:
+            file_id, done, reused = upload_multipart(client, out, part_size=part_size,
+                                                     concurrency=concurrency, on_read=on_read)
+        else:
+            file_id, reused = upload_single(client, out, on_read)
+        if done is None:
+            done = client.retrieve(file_id)
+        if reused and done.get("processing_status") == "PENDING":
+            client.preprocess(file_id)  # an earlier run stopped between PUT and preprocess
+        if wait:
+            done = wait_processed(client, file_id, poll or PollPolicy(), first=done)
+        return UploadResult(done, reused, multipart, report)
+    finally:
+        if own:
+            client.close()
+
+
+def _check_options(path: str, purpose: str, threshold: int, part_size: int,
+                   concurrency: int) -> str:
+    kind = file_type(path)
+    if kind is None or compression(path) is not None:
+        raise UsageError(f"{path}: cannot upload this file type: the server takes "
+                         f"{', '.join('.' + t for t in FILE_TYPES)} (decompress a .jsonl.gz or "
+                         ".jsonl.zst first)")
+    if purpose not in PURPOSES:
+        raise UsageError(f"unknown purpose {purpose!r}: use one of {', '.join(PURPOSES)}")
+    if not 0 <= threshold <= SINGLE_MAX_BYTES:
+        raise UsageError("the multipart threshold must be between 0 and 5 GiB: the API takes "
+                         "single uploads of 5 GiB at most")
+    if part_size < PART_MIN_BYTES:
+        raise UsageError(f"part size {part_size:,} bytes is under the minimum of 5 MiB")
+    if concurrency < 1:
+        raise UsageError("concurrency must be at least 1")
+    return kind
+
+
+def _validate_and_hash(path: str, purpose: str, *, check: bool, config: Config | None,
+                       size: int, progress: Progress | None) -> tuple[Report | None, str]:
+    with LockstepHasher(path) as hasher:
+        if not check:
+            return None, hasher.finish(None if progress is None
+                                       else _counter(progress, "hash", size))
+
+        def follow(done: int) -> None:
+            hasher.advance(done)
+            if progress is not None:
+                progress("validate", done, size)
+
+        report = validate_file(path, purpose, config=config, progress=follow)
+        return report, hasher.finish()
+
+
+def _counter(progress: Progress, phase: str, total: int) -> Callable[[int], None]:
+    """A callback taking byte counts, reporting running totals to ``progress``."""
+    done = 0
+
+    def add(n: int) -> None:
+        nonlocal done
+        done += n
+        progress(phase, done, total)
+
+    return add

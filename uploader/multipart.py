@@ -1,0 +1,171 @@
+"""Files over the multipart threshold: ``initiate`` -> ``PUT`` each part to its presigned URL
+(up to 4 at once) -> ``complete`` with the sorted part numbers and ETags.
+
+Each part streams from the file through its own :class:`~uploader.body.FileRange`, so memory is
+(concurrency x a 16 KiB send buffer), whatever the part size. A failed part is retried on its
+own by the session's policy, where the SDKs give up the whole upload on the first part error;
+once a part fails for good the others stop and the upload is aborted, so nothing is left
+dangling on the server.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any
+
+from uploader.api import FilesClient, conflict_file_id
+from uploader.body import FileRange, Outgoing
+from uploader.errors import UnexpectedResponse, UploadError
+from uploader.protocol import (
+    MAX_PARTS,
+    PART_CONCURRENCY,
+    PART_MIN_BYTES,
+    PART_TARGET_BYTES,
+    unwrap_file,
+)
+from validator.errors import UsageError
+
+__all__ = ["Part", "plan_parts", "upload_multipart"]
+
+log = logging.getLogger("uploader")
+_MIB = 2**20
+
+
+@dataclass(frozen=True)
+class Part:
+    number: int  # 1-based, as the API counts
+    offset: int
+    length: int
+
+
+def plan_parts(size: int, part_size: int = PART_TARGET_BYTES) -> list[Part]:
+    """Cut ``size`` bytes into parts of ``part_size`` (at least 5 MiB); when that makes more
+    than 250 parts, the parts grow (to whole MiB) so there are at most 250."""
+    if part_size < PART_MIN_BYTES:
+        raise UsageError(f"part size {part_size:,} bytes is under the minimum of 5 MiB")
+    if size <= 0:
+        raise UsageError("an empty file cannot be sent in parts")
+    if -(-size // part_size) > MAX_PARTS:
+        part_size = -(-size // MAX_PARTS)
+        part_size = -(-part_size // _MIB) * _MIB
+    return [Part(n, offset, min(part_size, size - offset))
+            for n, offset in enumerate(range(0, size, part_size), start=1)]
+
+
+@dataclass(frozen=True)
+class _Target:
+    url: str
+    headers: dict[str, str]
+
+
+class _Cancelled(Exception):
+    """Another part failed for good: stop sending this one."""
+
+
+def upload_multipart(client: FilesClient, out: Outgoing, *, part_size: int = PART_TARGET_BYTES,
+                     concurrency: int = PART_CONCURRENCY,
+                     on_read: Callable[[int], None] | None = None,
+                     ) -> tuple[str, dict[str, Any] | None, bool]:
+    """Send ``out`` in parts; return ``(file_id, file object from complete, reused)``."""
+    parts = plan_parts(out.size, part_size)
+    what = "POST /files/multipart/initiate"
+    resp = client.send("POST", client.url("/files/multipart/initiate"), what=what,
+                       expect=(200, 201, 409), json={
+                           "file_name": out.name, "file_size": out.size,
+                           "num_parts": len(parts), "purpose": out.purpose,
+                           "file_type": out.file_type, "checksum": out.checksum})
+    if resp.status_code == 409:
+        existing = conflict_file_id(resp)
+        if existing is None:
+            raise UnexpectedResponse(f"{what}: 409 without the existing file's id", status=409,
+                                     url=resp.url)
+        return existing, None, True
+    upload_id, file_id, targets = _targets(client.parse(resp, what), len(parts), resp.url)
+    try:
+        etags = _put_parts(client, out.path, parts, targets=targets, concurrency=concurrency,
+                           on_read=on_read)
+        out.snapshot.check("while it was being uploaded")
+        done = client.json("POST", "/files/multipart/complete", expect=(200, 201),
+                           what="POST /files/multipart/complete", json={
+                               "upload_id": upload_id, "file_id": file_id,
+                               "parts": [{"part_number": n, "etag": etags[n]}
+                                         for n in sorted(etags)]})
+    except BaseException:  # also Ctrl-C: never leave an upload dangling
+        _abort(client, upload_id, file_id)
+        raise
+    return file_id, unwrap_file(done), False
+
+
+def _targets(doc: dict[str, Any], count: int, url: str) -> tuple[str, str, dict[int, _Target]]:
+    """Check the initiate answer: an upload id, a file id and one URL per planned part."""
+    upload_id, file_id, parts = doc.get("upload_id"), doc.get("file_id"), doc.get("parts")
+    if not isinstance(upload_id, str) or not isinstance(file_id, str) \
+            or not isinstance(parts, list):
+        raise UnexpectedResponse("initiate: the answer lacks upload_id, file_id or parts",
+                                 url=url)
+    targets: dict[int, _Target] = {}
+    for item in parts:
+        if not isinstance(item, dict) or not isinstance(item.get("PartNumber"), int) \
+                or not isinstance(item.get("URL"), str):
+            raise UnexpectedResponse("initiate: a part lacks PartNumber or URL", url=url)
+        headers = item.get("Headers") or {}
+        if not isinstance(headers, dict):
+            raise UnexpectedResponse("initiate: a part's Headers is not an object", url=url)
+        targets[item["PartNumber"]] = _Target(item["URL"], {str(k): str(v)
+                                                             for k, v in headers.items()})
+    if sorted(targets) != list(range(1, count + 1)):
+        raise UnexpectedResponse(f"initiate: expected part URLs 1..{count}, got "
+                                 f"{len(targets)}", url=url)
+    return upload_id, file_id, targets
+
+
+def _put_parts(client: FilesClient, path: str, parts: Sequence[Part], *,
+               targets: dict[int, _Target], concurrency: int,
+               on_read: Callable[[int], None] | None) -> dict[int, str]:
+    """PUT every part, ``concurrency`` at a time; the part number -> ETag of each."""
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def counted(n: int) -> None:
+        if stop.is_set():
+            raise _Cancelled
+        if on_read is not None:
+            with lock:
+                on_read(n)
+
+    def put(part: Part) -> tuple[int, str]:
+        target = targets[part.number]
+        with FileRange(path, part.offset, part.length, on_read=counted) as body:
+            resp = client.send("PUT", target.url, what=f"PUT part {part.number}", data=body,
+                               headers=target.headers)
+        etag = resp.headers.get("ETag", "").strip().strip('"')
+        if not etag:
+            raise UnexpectedResponse(f"PUT part {part.number}: no ETag in the answer",
+                                     status=resp.status_code, url=resp.url)
+        return part.number, etag
+
+    etags: dict[int, str] = {}
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="ftdata-part") as pool:
+        futures = [pool.submit(put, part) for part in parts]
+        try:
+            for future in as_completed(futures):
+                number, etag = future.result()
+                etags[number] = etag
+        except BaseException:
+            stop.set()
+            for future in futures:
+                future.cancel()
+            raise
+    return etags
+
+
+def _abort(client: FilesClient, upload_id: str, file_id: str) -> None:
+    try:
+        client.json("POST", "/files/multipart/abort", what="POST /files/multipart/abort",
+                    json={"upload_id": upload_id, "file_id": file_id})
+    except UploadError as exc:  # the first failure is the one to report
+        log.warning("could not abort multipart upload %s: %s", upload_id, exc)

@@ -1,0 +1,140 @@
+"""The HTTP session every request goes through, set up once so no request can miss a guarantee.
+
+- Retries are a policy value (urllib3 ``Retry``) mounted on the session, not loops in callers:
+  429, 5xx and connection errors are retried with exponential backoff, jitter and a cap, and a
+  ``Retry-After`` answer is honoured up to its own cap. Bodies are rewound by urllib3 through
+  ``seek``/``tell`` (see :class:`uploader.body.FileRange`), so a retried PUT resends every byte.
+- Every request has a timeout, even one a caller forgot to give.
+- The API key is attached by :class:`BearerAuth` only to requests whose scheme, host and port
+  are the API base URL's: never to presigned storage URLs. Setting it as the session's ``auth``
+  also keeps requests from reading ``~/.netrc`` credentials into storage requests.
+- TLS verification is never switched off.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from validator import __version__
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "RETRY_METHODS",
+    "RETRY_STATUSES",
+    "BearerAuth",
+    "Timeout",
+    "is_loopback",
+    "make_session",
+    "origin",
+    "retry_policy",
+]
+
+Timeout = float | tuple[float, float]
+DEFAULT_TIMEOUT: Timeout = (10.0, 120.0)  # (connect, read between bytes), not a total
+
+# 501 and 505 say "never", so retrying them only delays the error.
+RETRY_STATUSES = frozenset({429, *range(500, 600)} - {501, 505})
+# POST is safe to repeat here: POST /files is idempotent through its checksum (a repeat gets
+# 409 and the file id), and preprocess, complete and abort are idempotent on the server.
+RETRY_METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE"})
+
+
+def retry_policy(*, retries: int = 5, backoff: float = 0.5, backoff_max: float = 30.0,
+                 jitter: float = 0.5, retry_after_max: int = 60) -> Retry:
+    """The retry policy: ``retries`` per kind (connect, read, status), sleeping
+    ``backoff * 2**(n-1)`` plus up to ``jitter`` seconds, at most ``backoff_max``; a server's
+    Retry-After is obeyed up to ``retry_after_max`` seconds. Tests pass tiny values."""
+    return Retry(
+        total=None,
+        connect=retries,
+        read=retries,
+        status=retries,
+        other=0,  # TLS and protocol errors other than a dropped connection do not heal
+        redirect=0,
+        allowed_methods=RETRY_METHODS,
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=backoff,
+        backoff_max=backoff_max,
+        backoff_jitter=jitter,
+        respect_retry_after_header=True,
+        retry_after_max=retry_after_max,
+        raise_on_status=False,  # hand back the last answer so its message reaches the error
+        raise_on_redirect=False,
+    )
+
+
+def origin(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) with the default port filled in: what "the same server" means."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or (443 if scheme == "https" else 80)
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address: the only place plain http may carry the key."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class BearerAuth(requests.auth.AuthBase):
+    """``Authorization: Bearer <key>`` on requests to the API origin, and on no other request."""
+
+    def __init__(self, key: str, api_url: str) -> None:
+        self._key = key
+        self.origin = origin(api_url)
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if request.url is not None and origin(request.url) == self.origin:
+            request.headers["Authorization"] = f"Bearer {self._key}"
+        else:
+            request.headers.pop("Authorization", None)
+        return request
+
+    def redact(self, text: str) -> str:
+        """``text`` with the key blanked out: for anything that echoes what it was sent."""
+        return text.replace(self._key, "[redacted]") if self._key else text
+
+    def __repr__(self) -> str:
+        scheme, host, port = self.origin
+        return f"BearerAuth(origin='{scheme}://{host}:{port}')"
+
+
+class _Adapter(HTTPAdapter):
+    """An HTTPAdapter that gives every request a timeout when the caller gave none."""
+
+    def __init__(self, retry: Retry, timeout: Timeout, pool_maxsize: int) -> None:
+        self.default_timeout = timeout
+        super().__init__(max_retries=retry, pool_maxsize=pool_maxsize)
+
+    def send(self, request: requests.PreparedRequest, *args: Any,
+             **kwargs: Any) -> requests.Response:
+        if not args and kwargs.get("timeout") is None:  # Session.send passes keywords only
+            kwargs["timeout"] = self.default_timeout
+        return super().send(request, *args, **kwargs)
+
+
+def make_session(auth: BearerAuth, *, retry: Retry | None = None,
+                 timeout: Timeout = DEFAULT_TIMEOUT, pool_maxsize: int = 10) -> requests.Session:
+    """A session with the retry policy, default timeout and origin-bound auth mounted."""
+    session = requests.Session()
+    adapter = _Adapter(retry if retry is not None else retry_policy(), timeout, pool_maxsize)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.auth = auth
+    session.verify = True
+    session.headers["User-Agent"] = f"ftdata/{__version__}"
+    return session

@@ -1,0 +1,64 @@
+"""Files up to 5 GiB: ``POST /files`` (no redirect following) -> ``302`` to a presigned URL ->
+``PUT`` the bytes there without the key -> ``POST /files/{id}/preprocess``.
+
+The PUT body hashes what it sends; if those bytes are not the ones whose checksum was declared
+(the file changed under us, even with its mtime put back), or the PUT fails for good, the file
+is deleted on the server instead of being processed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from urllib.parse import urljoin
+
+from uploader.api import FilesClient, conflict_file_id
+from uploader.body import FileRange, Outgoing
+from uploader.errors import FileChangedError, UnexpectedResponse, UploadError
+from uploader.protocol import FILE_ID_HEADER
+
+__all__ = ["discard", "upload_single"]
+
+log = logging.getLogger("uploader")
+
+
+def upload_single(client: FilesClient, out: Outgoing,
+                  on_read: Callable[[int], None] | None = None) -> tuple[str, bool]:
+    """Send ``out``; return ``(file_id, reused)``. ``reused``: a 409 named an identical file
+    already on the server, so nothing was sent."""
+    resp = client.send(
+        "POST", client.url("/files"), what="POST /files", expect=(302, 409),
+        data={"purpose": out.purpose, "file_name": out.name, "file_type": out.file_type,
+              "checksum": out.checksum},
+    )
+    if resp.status_code == 409:
+        existing = conflict_file_id(resp)
+        if existing is None:
+            raise UnexpectedResponse("POST /files: 409 without the existing file's id",
+                                     status=409, url=resp.url)
+        return existing, True
+    location = resp.headers.get("Location")
+    file_id = resp.headers.get(FILE_ID_HEADER)
+    if not location or not file_id:
+        raise UnexpectedResponse(f"POST /files: 302 without Location or {FILE_ID_HEADER}",
+                                 status=302, url=resp.url)
+    with FileRange(out.path, 0, out.size, on_read=on_read, hash_it=True) as body:
+        try:
+            client.send("PUT", urljoin(resp.url, location), what="PUT to storage", data=body)
+            if body.sha256 != out.checksum:
+                raise FileChangedError(out.path, "changed while it was being uploaded (the "
+                                                 "bytes sent do not match the checksum)")
+            out.snapshot.check("while it was being uploaded")
+        except UploadError:
+            discard(client, file_id)  # an empty or wrong file must not linger or be processed
+            raise
+    client.preprocess(file_id)
+    return file_id, False
+
+
+def discard(client: FilesClient, file_id: str) -> None:
+    """Delete a file that must not be processed; a failure here must not hide the real error."""
+    try:
+        client.delete(file_id)
+    except UploadError as exc:
+        log.warning("could not delete file %s after a failed upload: %s", file_id, exc)
