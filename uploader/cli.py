@@ -1,0 +1,240 @@
+"""``ftdata upload``, ``ftdata serve`` and ``ftdata files``: commands the ``ftdata.commands``
+entry point adds to the validator's CLI (see :mod:`validator.cli`), so ``ftdata validate`` never
+loads requests or this package.
+
+Exit codes follow ``ftdata validate``: 0 uploaded and accepted (or not waited for), 1 invalid
+(locally, or ``INVALID_FORMAT``/``FAILED`` on the server), 2 could not upload at all (usage,
+unreadable file, network or API error; the validator's ``main`` prints those). The only output
+on stderr besides errors is the progress bar, drawn when stderr is a terminal. The API key is
+read from the environment and never written anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from typing import Any, ClassVar, TextIO
+
+import orjson
+
+from uploader.api import FilesClient
+from uploader.errors import ValidationFailed
+from uploader.gate import UploadResult, upload
+from uploader.protocol import PART_TARGET_BYTES, PURPOSES, SINGLE_MAX_BYTES
+from uploader.server import DEMO_KEY, LocalServer
+from validator.config import parse_size
+from validator.errors import ConfigError
+from validator.progress import Progress
+from validator.render import RENDERERS
+
+__all__ = ["register"]
+
+
+def _size(value: str) -> int:
+    try:
+        return parse_size(value)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the upload, serve and files commands (the ``ftdata.commands`` entry point)."""
+    up = sub.add_parser(
+        "upload", help="validate a dataset, then upload it to the Together Files API",
+        description="Validate FILE and upload it only if it passes; print the server's "
+        "verdict. Key from TOGETHER_API_KEY, API from TOGETHER_BASE_URL "
+        "(default https://api.together.ai/v1). Exit 0 accepted, 1 invalid, 2 not uploaded.")
+    up.add_argument("file", metavar="FILE")
+    up.add_argument("--purpose", choices=PURPOSES, default="fine-tune")
+    up.add_argument("--no-check", action="store_true",
+                    help="skip local validation (the server still validates fine-tune files)")
+    up.add_argument("--no-wait", action="store_true",
+                    help="return once uploaded, without waiting for the server's verdict")
+    up.add_argument("--output", "-o", choices=("text", "json"), default="text",
+                    help="json: the final file object with its validation_report")
+    up.add_argument("--multipart-threshold", type=_size, default=SINGLE_MAX_BYTES,
+                    metavar="SIZE", help="upload in parts above this size (default and "
+                    "maximum 5GiB)")
+    up.add_argument("--part-size", type=_size, default=PART_TARGET_BYTES, metavar="SIZE",
+                    help="multipart part size (default 250MiB, at least 5MiB; grown to keep "
+                    "at most 250 parts)")
+    up.add_argument("--no-progress", action="store_true", help="never draw a progress bar")
+    up.set_defaults(run=_upload)
+
+    serve = sub.add_parser(
+        "serve", help="run a local Together-compatible Files API for dry runs",
+        description="Serve the Files API on loopback until Ctrl-C; files live in a temporary "
+        "directory removed on exit.")
+    serve.add_argument("--host", default="127.0.0.1", help="a loopback address")
+    serve.add_argument("--port", type=int, default=0, help="API port (default: any free one)")
+    serve.add_argument("--storage-port", type=int, default=0,
+                       help="port of the presigned-URL storage listener")
+    serve.add_argument("--key", default=DEMO_KEY, help="the bearer key the server accepts")
+    serve.add_argument("--step-delay", type=float, default=0.2, metavar="SECONDS",
+                       help="how long each processing state lasts")
+    serve.set_defaults(run=_serve)
+
+    files = sub.add_parser("files", help="list, show or delete files on the Files API")
+    actions = files.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="list uploaded files")
+    listing.add_argument("--output", "-o", choices=("text", "json"), default="text")
+    listing.set_defaults(run=_files_list)
+    get = actions.add_parser("get", help="show one file and its validation_report")
+    get.add_argument("file_id", metavar="FILE_ID")
+    get.add_argument("--output", "-o", choices=("text", "json"), default="text")
+    get.set_defaults(run=_files_get)
+    delete = actions.add_parser("delete", help="delete a file")
+    delete.add_argument("file_id", metavar="FILE_ID")
+    delete.set_defaults(run=_files_delete)
+
+
+class _Bars:
+    """One progress bar per phase (validate, hash, upload) on a terminal stream."""
+
+    LABELS: ClassVar[dict[str, str]] = {"validate": "validating", "hash": "hashing",
+                                        "upload": "uploading"}
+
+    def __init__(self, stream: TextIO, name: str) -> None:
+        self.stream = stream
+        self.name = name
+        self.phase = ""
+        self.bar: Progress | None = None
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if phase != self.phase:
+            self.close()
+            self.phase = phase
+            self.bar = Progress(self.stream, f"{self.name} {self.LABELS.get(phase, phase)}",
+                                total)
+        assert self.bar is not None
+        self.bar(done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _upload(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    bars = None if args.no_progress or not err.isatty() else _Bars(err, args.file)
+    with FilesClient.from_env() as client:
+        try:
+            result = upload(args.file, args.purpose, check=not args.no_check, client=client,
+                            wait=not args.no_wait, multipart_threshold=args.multipart_threshold,
+                            part_size=args.part_size, progress=bars)
+        except ValidationFailed as exc:
+            out.write(RENDERERS[args.output]([exc.report]))
+            err.write(f"ftdata: {args.file}: not uploaded: fix the errors above, or pass "
+                      "--no-check to let the server judge it\n")
+            return 1
+        finally:
+            if bars is not None:
+                bars.close()
+    if args.output == "json":
+        out.write(_json(result.file))
+    else:
+        out.write(_describe(args.file, result))
+    return 1 if result.status in ("INVALID_FORMAT", "FAILED") else 0
+
+
+def _describe(path: str, result: UploadResult) -> str:
+    fid = result.file_id
+    if result.reused:
+        lines = [f"{path}: the server already has this file as {fid}; nothing was sent"]
+    else:
+        how = "in parts" if result.multipart else "in one request"
+        lines = [f"{path}: uploaded as {fid} ({_human(result.file.get('bytes', 0))}, {how})"]
+    return "\n".join([*lines, _verdict(result.file)]) + "\n"
+
+
+def _verdict(doc: dict[str, Any]) -> str:
+    fid, status = doc.get("id"), doc.get("processing_status")
+    report = doc.get("validation_report")
+    if not isinstance(report, dict):
+        if status in ("COMPLETED", None):
+            return f"{fid}: {status or 'stored'} (the server does not validate this purpose)"
+        if status == "FAILED":
+            return f"{fid}: FAILED: the server could not process the file"
+        return f"{fid}: {status}: still processing; `ftdata files get {fid}` shows the verdict"
+    if status == "INVALID_FORMAT" or report.get("valid") is False:
+        return f"{fid}: {status}: {report.get('error')}"
+    flags = [name.removeprefix("dataset_").replace("_", " ") for name, value in report.items()
+             if name.startswith("dataset_") and value is True]
+    summary = f"{report.get('dataset_format')}, {report.get('nlines', 0):,} samples"
+    return f"{fid}: {status}: {summary}" + (f"; {', '.join(flags)}" if flags else "")
+
+
+def _human(n: object) -> str:
+    size = float(n) if isinstance(n, int | float) else 0.0
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1000:
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} TB"
+
+
+def _json(doc: Any) -> str:
+    return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    server = LocalServer(args.host, args.port, storage_port=args.storage_port, api_key=args.key,
+                         step_delay=args.step_delay).start()
+    shown_key = args.key if args.key == DEMO_KEY else "<the key given with --key>"
+    out.write(f"ftdata: local Files API on {server.base_url} (storage on {server.storage_url})\n"
+              f"  export TOGETHER_BASE_URL={server.base_url}\n"
+              f"  export TOGETHER_API_KEY={shown_key}\n"
+              "Ctrl-C stops it.\n")
+    out.flush()
+    handler = logging.StreamHandler(err)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("uploader.server")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    stopped = threading.Event()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        while not stopped.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        logger.removeHandler(handler)
+        server.close()
+    return 0
+
+
+def _files_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with FilesClient.from_env() as client:
+        files = client.list_files()
+    if args.output == "json":
+        out.write(_json(files))
+        return 0
+    for doc in files:
+        out.write(f"{doc.get('id')}  {doc.get('purpose')}  {doc.get('processing_status')}  "
+                  f"{_human(doc.get('bytes', 0))}  {doc.get('filename')}\n")
+    return 0
+
+
+def _files_get(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with FilesClient.from_env() as client:
+        doc = client.retrieve(args.file_id)
+    if args.output == "json":
+        out.write(_json(doc))
+    else:
+        out.write(f"{doc.get('id')}: {doc.get('filename')}, {_human(doc.get('bytes', 0))}, "
+                  f"purpose {doc.get('purpose')}\n{_verdict(doc)}\n")
+    return 1 if doc.get("processing_status") in ("INVALID_FORMAT", "FAILED") else 0
+
+
+def _files_delete(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with FilesClient.from_env() as client:
+        client.delete(args.file_id)
+    out.write(f"deleted {args.file_id}\n")
+    return 0
