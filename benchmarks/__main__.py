@@ -66,6 +66,7 @@ class Result:
     tool: Tool
     size: int
     seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
     peak_rss_mib: float = 0.0
     processes: int = 0
     na: str | None = None
@@ -194,6 +195,7 @@ def _measure(result: Result, path: Path) -> None:
         _log(f"  {result.dataset:15} {tool.label:28} n/a: {problem}")
         return
     result.seconds.append(run.wall_s)
+    result.cpu_seconds.append(run.cpu_s)
     result.peak_rss_mib = max(result.peak_rss_mib, run.peak_rss_mb)
     result.processes = max(result.processes, run.processes)
     _log(f"  {result.dataset:15} {tool.label:28} {run.wall_s:7.2f} s "
@@ -324,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append({
                 "dataset": d, "tool": key, "label": r.tool.label, "bytes": r.size,
                 "lines": files[d][1], "seconds": r.best, "runs": r.seconds,
+                "cpu_seconds": min(r.cpu_seconds) if r.best is not None else None,
                 "mb_per_s": speed[key],
                 "x_floor": _ratio(speed[key], speed["floor"]),
                 "x_sdk_3": _ratio(speed[key], speed.get("sdk-3.x")),
@@ -339,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
                      "quick": args.quick, "workers_supported": parallel, "all_cores": cpus,
                      "generator_version": generate.GENERATOR_VERSION,
                      "wall_time": "whole subprocess, interpreter start-up included",
+                     "cpu_seconds": "user + system time of the process tree, least over the "
+                                    "repeats (less sensitive to other load than wall time)",
                      "peak_rss": "max over 20 ms samples of the sum of VmRSS over the process "
                                  "tree, largest over the repeats; MiB"},
         # other work on the machine slows every tool: the 1-minute load before and after

@@ -10,6 +10,7 @@ shorter than the interval can be missed; pages shared between processes count on
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import tempfile
 import threading
@@ -109,6 +110,7 @@ class Run:
     argv: list[str]
     returncode: int
     wall_s: float
+    cpu_s: float  # user + system time of the tree: less sensitive to other load than wall time
     peak_rss_mb: float
     processes: int  # the most processes seen in the tree at once
     stdout: str
@@ -120,6 +122,7 @@ def run(argv: Sequence[str], *, env: dict[str, str] | None = None, interval: flo
     """Run ``argv`` to completion; output goes to temporary files, so a chatty child (a
     progress bar on stderr) never blocks on a full pipe."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                                 env=env, cwd=cwd)
@@ -134,8 +137,11 @@ def run(argv: Sequence[str], *, env: dict[str, str] | None = None, interval: flo
         finally:
             wall = time.perf_counter() - start
             sampler.stop()
+        # children's times count once reaped, grandchildren's once their parent reaped them
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         out.seek(0)
         err.seek(0)
-        return Run(list(argv), returncode, wall, sampler.peak_kib / 1024,
+        return Run(list(argv), returncode, wall, cpu, sampler.peak_kib / 1024,
                    sampler.max_processes, out.read().decode("utf-8", "replace"),
                    err.read().decode("utf-8", "replace"))

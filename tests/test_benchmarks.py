@@ -138,6 +138,7 @@ def test_sampler_measures_a_child_and_its_children() -> None:
     assert run.returncode == 0, run.stderr
     assert run.processes >= 2
     assert run.peak_rss_mb > 100  # both processes counted at once
+    assert 0 < run.cpu_s < run.wall_s * 2
     assert 0.4 < run.wall_s < 10
 
 
