@@ -64,3 +64,17 @@ def test_collector_count_adds_to_totals_without_keeping() -> None:
     assert out.warnings == 0
     assert out.by_code == {"json-invalid": 12}
     assert [i.line for i in out.issues] == [1]
+
+
+def test_histogram_bins_cover_every_value() -> None:
+    small = sketch_of([1, 2, 2, 3, 7])
+    assert small.histogram() == [(1, 1, 1), (2, 2, 2), (3, 3, 1), (4, 4, 0), (5, 5, 0),
+                                 (6, 6, 0), (7, 7, 1)]
+    wide = sketch_of([0, 1, 5, 300, 300, 70_000])
+    bins = wide.histogram()
+    assert bins[0] == (0, 0, 1)
+    assert (4, 7, 1) in bins
+    assert (256, 511, 2) in bins
+    assert (65536, 131071, 1) in bins
+    assert sum(n for _, _, n in bins) == 6
+    assert Sketch().histogram() == []

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from validator import __version__
+from validator import __version__, cli_data
 from validator.config import Config, find_pyproject, load_config
 from validator.engine import PURPOSES, validate_file, validate_stream
 from validator.errors import FileAccessError, FtdataError, UsageError
@@ -39,7 +39,7 @@ def _codes(value: str) -> list[str]:
 
 
 Run = Callable[[argparse.Namespace, TextIO, TextIO], int]
-BUILTIN = ("validate", "rules")
+BUILTIN = ("validate", "rules", "stats", "report")
 
 
 def _load_plugins(sub: argparse._SubParsersAction[argparse.ArgumentParser], err: TextIO) -> None:
@@ -96,6 +96,7 @@ def _parser(argv: Sequence[str], err: TextIO) -> argparse.ArgumentParser:
     r = sub.add_parser("rules", help="list every rule code with its default severity")
     r.add_argument("--output", "-o", choices=("text", "json"), default="text")
     r.set_defaults(run=_rules)
+    cli_data.register(sub)
     if not argv or argv[0] not in BUILTIN:
         _load_plugins(sub, err)
     return parser

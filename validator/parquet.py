@@ -22,10 +22,11 @@ pyarrow is imported inside :func:`check_parquet`, so the CLI never loads it for 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 from validator.collect import Collector
+from validator.config import Config
 from validator.issues import Severity
 
 __all__ = ["PARQUET_COLUMNS", "PARQUET_REQUIRED", "TARGET_BATCH_BYTES", "check_parquet"]
@@ -74,6 +75,19 @@ def check_parquet(handle: BinaryIO, out: Collector) -> int:
     if columns:
         _check_rows(parquet, columns, rows, out)
     return rows
+
+
+def row_batches(handle: BinaryIO, wanted: tuple[str, ...]) -> Iterator[Any]:
+    """Record batches of the ``wanted`` columns that exist and hold integer lists, sized as for
+    the checks (for statistics). Raises whatever pyarrow raises on a damaged file."""
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    parquet = pq.ParquetFile(handle, buffer_size=READ_BUFFER_BYTES, pre_buffer=False)
+    ignore = Collector(Config().with_overrides(ignore=["parquet-type"]))
+    columns = [c for c in _typed_columns(parquet.schema_arrow, ignore) if c in wanted]
+    if columns:
+        size = _batch_rows(parquet.metadata, parquet.schema_arrow, columns)
+        yield from parquet.iter_batches(batch_size=size, columns=columns)
 
 
 def _check_names(names: list[str], out: Collector) -> None:

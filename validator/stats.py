@@ -89,3 +89,19 @@ class Sketch:
             "median": round(median, 1) if median is not None else None,
             "max": self.max,
         }
+
+    def histogram(self, max_bins: int = 24) -> list[tuple[int, int, int]]:
+        """(low, high, count) bins covering the values: one per value when they span fewer
+        than ``max_bins`` integers, else powers of two (1, 2-3, 4-7, ...)."""
+        if not self.count:
+            return []
+        exact = self.max - self.min < max_bins
+        bins: dict[int, int] = {}
+        for key, n in self.buckets.items():
+            value = int(_bucket_middle(key))
+            index = value if exact else value.bit_length()
+            bins[index] = bins.get(index, 0) + n
+        if exact:
+            return [(v, v, bins.get(v, 0)) for v in range(self.min, self.max + 1)]
+        low_bit, high_bit = self.min.bit_length(), self.max.bit_length()
+        return [((1 << b >> 1), (1 << b) - 1, bins.get(b, 0)) for b in range(low_bit, high_bit + 1)]

@@ -1,0 +1,294 @@
+"""Dataset statistics (``ftdata stats``): what a file holds, sample by sample, in one streaming
+pass with memory flat except for 8 bytes per sample kept to find exact duplicates.
+
+This is description, not validation: lines that do not parse, or match no format, are only
+counted. Distributions use the mergeable :class:`~validator.stats.Sketch`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from array import array
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+import orjson
+
+from validator.detect import detect
+from validator.errors import FtdataError, UsageError
+from validator.lines import TooLong, split_lines
+from validator.parse import BOM
+from validator.rules import LIMITS
+from validator.source import BlockReader, compression, file_type, open_source
+from validator.stats import Sketch
+
+__all__ = ["Profile", "Tokenizer", "load_tokenizer", "profile_file", "profile_stream"]
+
+_SHARES = ("tools", "parallel_tool_calls", "reasoning", "images", "weights", "nothing_trained")
+
+
+class Tokenizer:
+    """Counts tokens with a ``tokenizers`` file (``tokenizer.json``), texts in batches."""
+
+    def __init__(self, path: str) -> None:
+        try:
+            from tokenizers import Tokenizer as HFTokenizer  # noqa: PLC0415 - optional extra
+        except ImportError:
+            raise UsageError("token counts need the tokenizers package: "
+                             "pip install 'ftdata[tokens]'") from None
+        try:
+            self._tokenizer = HFTokenizer.from_file(path)
+        except Exception as exc:  # the Rust side raises its own exception type
+            raise UsageError(f"cannot load tokenizer {path}: {exc}") from None
+
+    def count(self, texts: list[str]) -> list[int]:
+        return [len(e.ids) for e in self._tokenizer.encode_batch(texts,
+                                                                add_special_tokens=False)]
+
+
+def load_tokenizer(path: str | None) -> Tokenizer | None:
+    return Tokenizer(path) if path else None
+
+
+@dataclass
+class Profile:
+    """The statistics of one file; :meth:`to_dict` is ``ftdata stats --output json``."""
+
+    path: str
+    lines: int = 0
+    samples: int = 0
+    blank_lines: int = 0
+    unreadable: int = 0  # lines that are not JSON objects of a known format
+    formats: dict[str, int] = field(default_factory=dict)
+    messages: Sketch = field(default_factory=Sketch)
+    turns: Sketch = field(default_factory=Sketch)
+    chars: Sketch = field(default_factory=Sketch)
+    tokens: Sketch = field(default_factory=Sketch)
+    context_length: int | None = None
+    over_context: int = 0
+    shares: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_SHARES, 0))
+    duplicates: int = 0  # samples that repeat an earlier one exactly
+    duplicate_groups: int = 0  # distinct samples that occur more than once
+
+    def to_dict(self) -> dict[str, Any]:
+        samples = max(self.samples, 1)
+        doc: dict[str, Any] = {
+            "path": self.path,
+            "lines": self.lines,
+            "samples": self.samples,
+            "blank_lines": self.blank_lines,
+            "unreadable_lines": self.unreadable,
+            "samples_per_format": dict(self.formats),
+            "messages_per_sample": _dist(self.messages),
+            "turns_per_sample": _dist(self.turns),
+            "chars_per_sample": _dist(self.chars),
+            "share_of_samples": {k: round(v / samples, 4) for k, v in self.shares.items()},
+            "samples_with": dict(self.shares),
+            "exact_duplicates": {"samples": self.duplicates, "groups": self.duplicate_groups},
+        }
+        if self.tokens.count:
+            doc["tokens_per_sample"] = _dist(self.tokens)
+            doc["context_length"] = self.context_length
+            doc["samples_over_context"] = self.over_context
+        return doc
+
+
+def _dist(sketch: Sketch) -> dict[str, Any]:
+    if not sketch.count:
+        return {"min": None, "p50": None, "p90": None, "p99": None, "max": None}
+    return {"min": sketch.min,
+            **{f"p{int(q * 100)}": round(sketch.quantile(q) or 0, 1) for q in (0.5, 0.9, 0.99)},
+            "max": sketch.max}
+
+
+def profile_file(path: str | os.PathLike[str], *, tokenizer: Tokenizer | None = None,
+                 context_length: int | None = None) -> Profile:
+    """Statistics of a JSONL (also compressed) or Parquet file."""
+    source, handle = open_source(os.fspath(path))
+    with handle:
+        return profile_stream(handle, source.path, tokenizer=tokenizer,
+                              context_length=context_length)
+
+
+def profile_stream(stream: BinaryIO, name: str, *, tokenizer: Tokenizer | None = None,
+                   context_length: int | None = None) -> Profile:
+    profile = Profile(name, context_length=context_length)
+    if file_type(name) == "parquet":
+        _profile_parquet(stream, profile)
+        return profile
+    reader = BlockReader(stream, name, packed=compression(name))
+    hashes = array("Q")
+    texts: list[str] = []
+    for line in split_lines(reader, LIMITS.max_line_bytes):
+        profile.lines += 1
+        if isinstance(line, TooLong):
+            profile.unreadable += 1
+            continue
+        raw = line[len(BOM):] if profile.lines == 1 and line.startswith(BOM) else line
+        if not raw.strip():
+            profile.blank_lines += 1
+            continue
+        text = _profile_line(raw, profile)
+        if text is None:
+            profile.unreadable += 1
+            continue
+        digest = hashlib.blake2b(raw.rstrip(b"\r"), digest_size=8).digest()
+        hashes.append(int.from_bytes(digest, "little"))
+        if tokenizer is not None:
+            texts.append(text)
+            if len(texts) >= 256:
+                _count_tokens(tokenizer, texts, profile)
+    if tokenizer is not None and texts:
+        _count_tokens(tokenizer, texts, profile)
+    profile.duplicates, profile.duplicate_groups = _duplicates(hashes)
+    return profile
+
+
+def _count_tokens(tokenizer: Tokenizer, texts: list[str], profile: Profile) -> None:
+    limit = profile.context_length
+    for n in tokenizer.count(texts):
+        profile.tokens.add(n)
+        if limit is not None and n > limit:
+            profile.over_context += 1
+    texts.clear()
+
+
+def _profile_line(line: bytes, profile: Profile) -> str | None:
+    """Record one sample's numbers; return its text (for token counts), None if unreadable."""
+    try:
+        rec = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    if type(rec) is not dict:
+        return None
+    fmt, _ = detect(rec)
+    if fmt is None:
+        return None
+    profile.samples += 1
+    profile.formats[fmt.name] = profile.formats.get(fmt.name, 0) + 1
+    sample = _Sample()
+    if "weight" in rec:
+        sample.weights = True
+    if fmt.name == "CONVERSATION":
+        sample.messages(rec.get("messages"), rec.get("tools"))
+    elif fmt.name == "PREFERENCE_OPENAI":
+        given = rec.get("input")
+        if type(given) is dict:
+            sample.messages(given.get("messages"), given.get("tools"))
+        for key in ("preferred_output", "non_preferred_output"):
+            sample.messages(rec.get(key), None, count=False)
+        sample.turns += 1
+    elif fmt.name == "INSTRUCTION":
+        sample.content(rec.get("prompt"))
+        sample.content(rec.get("completion"))
+        sample.turns = 1
+    else:
+        sample.content(rec.get("text"))
+    profile.messages.add(sample.n_messages)
+    profile.turns.add(sample.turns)
+    profile.chars.add(sum(len(t) for t in sample.texts))
+    for key in _SHARES:
+        if getattr(sample, key):
+            profile.shares[key] += 1
+    return "\n".join(sample.texts)
+
+
+class _Sample:
+    """What one sample holds, read without judging it."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.n_messages = 0
+        self.turns = 0
+        self.tools = False
+        self.parallel_tool_calls = False
+        self.reasoning = False
+        self.images = False
+        self.weights = False
+        self.nothing_trained = False
+
+    def content(self, value: Any) -> None:
+        if type(value) is str:
+            self.texts.append(value)
+        elif type(value) is list:
+            for part in value:
+                if type(part) is dict:
+                    if type(part.get("text")) is str:
+                        self.texts.append(part["text"])
+                    if part.get("type") == "image_url":
+                        self.images = True
+
+    def messages(self, messages: Any, tools: Any, *, count: bool = True) -> None:
+        if tools:
+            self.tools = True
+        if type(messages) is not list:
+            return
+        assistants = trained = 0
+        for m in _dicts(messages):
+            if count:
+                self.n_messages += 1
+            role = m.get("role")
+            self.content(m.get("content"))
+            if "weight" in m:
+                self.weights = True
+            if role == "tool":
+                self.tools = True
+            if role != "assistant":
+                continue
+            assistants += 1
+            trained += m.get("weight", 1) != 0
+            calls = m.get("tool_calls")
+            if calls:
+                self.tools = True
+                if type(calls) is list and len(calls) >= 2:
+                    self.parallel_tool_calls = True
+            if m.get("reasoning") or m.get("reasoning_content"):
+                self.reasoning = True
+        if count:
+            self.turns += assistants
+            if assistants and not trained:
+                self.nothing_trained = True
+
+
+def _dicts(items: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    return (item for item in items if type(item) is dict)
+
+
+def _duplicates(hashes: array[int]) -> tuple[int, int]:
+    """(samples repeating an earlier one, distinct samples seen more than once)."""
+    if not hashes:
+        return 0, 0
+    import pyarrow as pa  # noqa: PLC0415 - vectorised counting over the hash column
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    column = pa.Array.from_buffers(pa.uint64(), len(hashes), [None, pa.py_buffer(hashes)])
+    counts = pc.value_counts(column).field("counts")
+    repeated = pc.filter(counts, pc.greater(counts, 1))
+    return int(pc.sum(repeated).as_py() or 0) - len(repeated), len(repeated)
+
+
+def _profile_parquet(stream: BinaryIO, profile: Profile) -> None:
+    import pyarrow.compute as pc  # noqa: PLC0415 - heavy, only for Parquet
+
+    from validator.parquet import IGNORED_LABEL, row_batches  # noqa: PLC0415
+
+    try:
+        for batch in row_batches(stream, ("input_ids", "labels")):
+            names = batch.schema.names
+            profile.samples += batch.num_rows
+            profile.lines += batch.num_rows
+            if "input_ids" in names:
+                for n in pc.list_value_length(batch.column("input_ids")).fill_null(0).to_pylist():
+                    profile.tokens.add(n)
+            if "labels" in names:
+                labels = batch.column("labels")
+                kept = pc.not_equal(pc.list_flatten(labels), IGNORED_LABEL)
+                useful = pc.unique(pc.filter(pc.list_parent_indices(labels), kept))
+                profile.shares["nothing_trained"] += batch.num_rows - len(useful)
+    except Exception as exc:  # pyarrow raises many types for damaged files
+        raise FtdataError(f"{profile.path}: cannot read as Parquet ({exc}); "
+                          "`ftdata validate` says more") from None
+    if profile.samples:
+        profile.formats = {"PRE_TOKENIZED": profile.samples}

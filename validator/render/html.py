@@ -1,0 +1,142 @@
+"""``ftdata report``: one self-contained HTML page (inline CSS and SVG, no script, nothing
+fetched) with the validation summary, the issue table and histograms of the dataset."""
+
+from __future__ import annotations
+
+from html import escape
+
+from validator import __version__
+from validator.profile import Profile
+from validator.report import SERVER_FIELDS, Report
+from validator.stats import Sketch
+
+__all__ = ["render_html"]
+
+_CSS = """
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;
+max-width:1100px;color:#1f2328;padding:0 1em}
+h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid
+#d0d7de;padding-bottom:.3em}.muted{color:#59636e}
+.badge{display:inline-block;padding:.15em .6em;border-radius:1em;font-weight:600;color:#fff}
+.ok{background:#1a7f37}.bad{background:#cf222e}
+table{border-collapse:collapse;width:100%;margin:.5em 0}td,th{border:1px solid #d0d7de;
+padding:.3em .5em;text-align:left;vertical-align:top}th{background:#f6f8fa}
+td.num{text-align:right;font-variant-numeric:tabular-nums}code{font-size:.95em}
+td code{white-space:nowrap}
+.error{color:#cf222e;font-weight:600}.warning{color:#9a6700;font-weight:600}
+.charts{display:flex;flex-wrap:wrap;gap:1.5em}figure{margin:0}figcaption{font-weight:600}
+"""
+
+
+def render_html(report: Report, profile: Profile | None) -> str:
+    verdict = ('<span class="badge ok">valid</span>' if report.valid
+               else '<span class="badge bad">invalid</span>')
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>ftdata report: {escape(report.path)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{escape(report.path)} {verdict}</h1>",
+        f'<p class="muted">purpose {escape(report.purpose)} · '
+        f"{_n(report.nlines, 'sample')} · {_n(report.errors, 'error')} · "
+        f"{_n(report.warnings, 'warning')}"
+        f" · ftdata {escape(__version__)}</p>",
+        "<h2>Validation report</h2>",
+        _server_table(report),
+    ]
+    if report.by_code:
+        parts += ["<h2>Issues by rule</h2>", _by_code(report)]
+    parts += ["<h2>Issues</h2>", _issue_table(report)]
+    if profile is not None:
+        parts += ["<h2>Dataset</h2>", _profile_table(profile), '<div class="charts">']
+        for title, sketch in (("Characters per sample", profile.chars),
+                              ("Messages per sample", profile.messages),
+                              ("Turns per sample", profile.turns),
+                              ("Tokens per sample", profile.tokens)):
+            if sketch.count:
+                parts.append(_histogram(title, sketch))
+        parts.append("</div>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
+def _server_table(report: Report) -> str:
+    rows = "".join(f"<tr><th><code>{name}</code></th><td>{escape(_show(value))}</td></tr>"
+                   for name, value in report.to_server_dict().items() if name in SERVER_FIELDS)
+    return f"<table>{rows}</table>"
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _by_code(report: Report) -> str:
+    rows = "".join(f"<tr><td><code>{escape(code)}</code></td><td class=num>{n:,}</td></tr>"
+                   for code, n in sorted(report.by_code.items(), key=lambda kv: -kv[1]))
+    return f"<table><tr><th>rule</th><th>count</th></tr>{rows}</table>"
+
+
+def _issue_table(report: Report) -> str:
+    if not report.issues:
+        return "<p>No issues.</p>"
+    rows = [f"<tr><td class=num>{'' if issue.line is None else issue.line}</td>"
+            f"<td><code>{escape(issue.path or '')}</code></td>"
+            f"<td><code>{escape(issue.code)}</code></td>"
+            f'<td class="{issue.severity.value}">{issue.severity.value}</td>'
+            f"<td>{escape(issue.message)}</td></tr>" for issue in report.issues]
+    more = (f"<p class=muted>{report.omitted:,} more issues not shown (raise --max-errors)</p>"
+            if report.omitted else "")
+    return ("<table><tr><th>line</th><th>path</th><th>rule</th><th>severity</th>"
+            f"<th>message</th></tr>{''.join(rows)}</table>{more}")
+
+
+def _profile_table(profile: Profile) -> str:
+    doc = profile.to_dict()
+    rows = [("samples (lines that parse with a format)", f"{profile.samples:,}"),
+            ("blank lines", f"{profile.blank_lines:,}"),
+            ("unreadable lines", f"{profile.unreadable:,}"),
+            ("exact duplicates", f"{profile.duplicates:,} samples in "
+                                 f"{profile.duplicate_groups:,} groups")]
+    rows += [(f"format {name}", f"{n:,}") for name, n in profile.formats.items()]
+    rows += [(f"samples with {key.replace('_', ' ')}", f"{n:,} ({share:.1%})")
+             for (key, n), share in zip(profile.shares.items(),
+                                        doc["share_of_samples"].values(), strict=True)]
+    if profile.tokens.count and profile.context_length:
+        rows.append((f"samples over {profile.context_length:,} tokens",
+                     f"{profile.over_context:,}"))
+    body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
+    return f"<table>{body}</table>"
+
+
+def _histogram(title: str, sketch: Sketch, width: int = 520, height: int = 220) -> str:
+    bins = sketch.histogram()
+    top = max(n for _, _, n in bins) or 1
+    left, bottom = 44, 36
+    plot_w, plot_h = width - left - 8, height - bottom - 10
+    bar = plot_w / len(bins)
+    shapes = [f'<line x1="{left}" y1="{10 + plot_h}" x2="{width - 8}" y2="{10 + plot_h}" '
+              'stroke="#59636e"/>',
+              f'<text x="{left - 6}" y="16" text-anchor="end" font-size="11">{top:,}</text>',
+              f'<text x="{left - 6}" y="{10 + plot_h}" text-anchor="end" font-size="11">0</text>']
+    step = max(1, len(bins) // 8)
+    for k, (low, high, n) in enumerate(bins):
+        h = plot_h * n / top
+        x = left + k * bar
+        label = f"{low:,}" if low == high else f"{low:,} to {high:,}"
+        shapes.append(f'<rect x="{x + 1:.1f}" y="{10 + plot_h - h:.1f}" '
+                      f'width="{max(bar - 2, 1):.1f}" height="{h:.1f}" fill="#0969da">'
+                      f"<title>{label}: {n:,}</title></rect>")
+        if k % step == 0:
+            shapes.append(f'<text x="{x + bar / 2:.1f}" y="{height - 18}" text-anchor="middle" '
+                          f'font-size="10">{low:,}</text>')
+    return (f"<figure><figcaption>{escape(title)}</figcaption>"
+            f'<svg width="{width}" height="{height}" '
+            f'role="img" aria-label="{escape(title)}">{"".join(shapes)}</svg></figure>')
