@@ -186,7 +186,7 @@ class FilesClient:
         if message is None:
             message = resp.text.strip()[:300] or None
         if message is not None:
-            message = self._auth.redact(strip_urls(message))
+            message = self._auth.redact(_strip_urls(message))
         return message, error_type
 
     def _reason(self, exc: requests.RequestException) -> str:
@@ -198,7 +198,7 @@ class FilesClient:
             text = cause.strerror.lower()
         else:
             text = str(cause).rpartition(": ")[2] or type(cause).__name__
-        return self._auth.redact(strip_urls(text))
+        return self._auth.redact(_strip_urls(text))
 
 
 def _innermost(exc: BaseException) -> BaseException:
@@ -214,6 +214,6 @@ def _innermost(exc: BaseException) -> BaseException:
         exc = inner
 
 
-def strip_urls(text: str) -> str:
+def _strip_urls(text: str) -> str:
     """``text`` with every URL in it cut to scheme, host and path."""
     return " ".join(strip_query(w) if "://" in w else w for w in text.split(" "))

@@ -27,6 +27,7 @@ from uploader.server import DEMO_KEY, LocalServer
 from validator.config import parse_size
 from validator.errors import ConfigError
 from validator.progress import Progress
+from validator.progress import _size as human_size  # the progress bar's own units
 from validator.render import RENDERERS
 
 __all__ = ["register"]
@@ -167,12 +168,7 @@ def _verdict(doc: dict[str, Any]) -> str:
 
 
 def _human(n: object) -> str:
-    size = float(n) if isinstance(n, int | float) else 0.0
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1000:
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:.1f} TB"
+    return human_size(float(n) if isinstance(n, int | float) else 0.0)
 
 
 def _json(doc: Any) -> str:

@@ -62,7 +62,6 @@ class LocalServer:
                                       daemon=True, name=f"ftdata-{handler.listener}")
             thread.start()
             self._threads.append(thread)
-        ctx.api_url = self.base_url
         ctx.storage_url = self.storage_url
         return self
 

@@ -30,13 +30,12 @@ _DRAIN_MAX = 16 << 20  # unread bodies up to this are read and dropped to keep t
 
 @dataclass
 class Context:
-    """What the handlers share: the files, the journal, the key and the two base URLs."""
+    """What the handlers share: the files, the journal, the key and where storage is."""
 
     store: Store
     journal: Journal
     api_key: str
-    api_url: str = ""  # http://host:port/v1
-    storage_url: str = ""  # http://host:port
+    storage_url: str = ""  # http://host:port, for the presigned URLs
 
 
 class Server(ThreadingHTTPServer):
@@ -100,7 +99,7 @@ class Handler(BaseHTTPRequestHandler):
                 break
         self.left = int(self.headers.get("Content-Length") or 0)
         self.record = Recorded(self.listener, self.command, path, query, dict(self.headers),
-                               kind, body_bytes=self.left)
+                               kind)
         fault = self.ctx.journal.begin(self.record)
         try:
             if fault is not None and self._apply(fault):

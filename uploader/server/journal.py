@@ -54,7 +54,6 @@ class Recorded:
     headers: dict[str, str]
     kind: str
     status: int | None = None
-    body_bytes: int = 0
     seq: int = 0  # its number among requests of its kind, from 1
 
 
@@ -73,10 +72,6 @@ class Journal:
         with self._lock:
             self._faults.append(fault)
         return fault
-
-    def clear_faults(self) -> None:
-        with self._lock:
-            self._faults.clear()
 
     def begin(self, record: Recorded) -> Fault | None:
         """Log a new request; the fault that applies to it, if any."""
