@@ -26,8 +26,7 @@ from uploader.protocol import PART_TARGET_BYTES, PURPOSES, SINGLE_MAX_BYTES
 from uploader.server import DEMO_KEY, LocalServer
 from validator.config import parse_size
 from validator.errors import ConfigError
-from validator.progress import Progress
-from validator.progress import _size as human_size  # the progress bar's own units
+from validator.progress import Progress, format_size
 from validator.render import RENDERERS
 
 __all__ = ["register"]
@@ -168,7 +167,7 @@ def _verdict(doc: dict[str, Any]) -> str:
 
 
 def _human(n: object) -> str:
-    return human_size(float(n) if isinstance(n, int | float) else 0.0)
+    return format_size(float(n) if isinstance(n, int | float) else 0.0)
 
 
 def _json(doc: Any) -> str:

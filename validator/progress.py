@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
-__all__ = ["Progress"]
+__all__ = ["Progress", "format_size"]
 
 
-def _size(n: float) -> str:
+def format_size(n: float) -> str:
+    """1234567 -> "1.2 MB" (decimal units, as the progress line shows them)."""
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1000:
             return f"{n:.1f} {unit}" if unit != "B" else f"{n:.0f} B"
@@ -37,8 +38,8 @@ class Progress:
         rate = done / elapsed
         eta = (self.total - done) / rate if rate else 0.0
         pct = min(100.0, 100.0 * done / self.total)
-        self.stream.write(f"\r{self.label}: {pct:5.1f}% {_size(done)}/{_size(self.total)} "
-                          f"{_size(rate)}/s ETA {eta:4.0f}s ")
+        self.stream.write(f"\r{self.label}: {pct:5.1f}% {format_size(done)}/"
+                          f"{format_size(self.total)} {format_size(rate)}/s ETA {eta:4.0f}s ")
         self.stream.flush()
         self.drawn = True
 
