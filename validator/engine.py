@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from validator.collect import Collector, Tally
@@ -114,38 +115,76 @@ def _check_purpose(purpose: str) -> None:
         raise UsageError(f"unknown purpose {purpose!r}: use one of {', '.join(PURPOSES)}")
 
 
+@dataclass
+class FileCheck:
+    """One file going through the pipeline: made by :func:`begin` (the file-level rules), then
+    its content is scanned into ``out`` and ``tally`` (here, in worker processes, or on a
+    cluster), then :func:`end_jsonl` and :func:`make_report`."""
+
+    source: Source
+    purpose: str
+    config: Config
+    out: Collector
+    tally: Tally
+    kind: str | None  # jsonl, parquet or csv; None when the file-level rules stop the check
+    packed: str | None  # gzip or zstd for *.jsonl.gz / *.jsonl.zst
+
+
+def begin(source: Source, purpose: str, config: Config) -> FileCheck:
+    _check_purpose(purpose)
+    out = Collector(config)
+    packed = compression(source.path)
+    kind = _file_rules(source, purpose, config, out, sized=packed is None)
+    return FileCheck(source, purpose, config, out, Tally(), kind, packed)
+
+
+def end_jsonl(check: FileCheck, size: int) -> None:
+    """The rules that need the whole JSONL file seen; ``size``: its (decompressed) bytes."""
+    out, tally, source = check.out, check.tally, check.source
+    if source.size is None and size == 0:
+        out.add_at(None, "file-empty", None, "input is empty (0 bytes)")
+    elif tally.nlines == 0:
+        what = "only blank lines" if tally.blank_lines else "no lines"
+        out.add_at(None, "no-samples", None,
+                   f"file has {what}: a dataset needs at least one sample")
+    if source.size is None or check.packed:
+        _size_rule(size, check.config, out, "data is" if check.packed else "input is")
+    if check.purpose == "batch-api" and size > LIMITS.batch_max_bytes:
+        out.add_at(None, "batch-limits", None,
+                   f"batch file is {size:,} bytes, over the limit of "
+                   f"{LIMITS.batch_max_bytes:,}: split it into several files")
+
+
+def make_report(check: FileCheck) -> Report:
+    return _report(check.source, check.purpose, check.out, check.tally)
+
+
+def validate_opened(handle: BinaryIO, name: str, size: int | None,
+                    purpose: str = "fine-tune", *, config: Config | None = None) -> Report:
+    """Validate an already opened binary ``handle`` (say, a remote file through fsspec) called
+    ``name``, of ``size`` bytes when known; in this process."""
+    return _validate(Source(name, size), handle, purpose, config=config or Config(),
+                     progress=None, workers=1)
+
+
 def _validate(source: Source, handle: BinaryIO, purpose: str, *, config: Config,
               progress: Callable[[int], None] | None, workers: int,
               router: FileRouter | None = None) -> Report:
-    out = Collector(config)
-    tally = Tally()
-    packed = compression(source.path)
-    kind = _file_rules(source, purpose, config, out, sized=packed is None)
-    if kind == "jsonl":
-        size = _scan_jsonl_source(source, handle, purpose, config=config, packed=packed,
-                                  progress=progress, workers=workers, out=out, tally=tally,
-                                  router=router)
-        if source.size is None and size == 0:
-            out.add_at(None, "file-empty", None, "input is empty (0 bytes)")
-        elif tally.nlines == 0:
-            what = "only blank lines" if tally.blank_lines else "no lines"
-            out.add_at(None, "no-samples", None,
-                       f"file has {what}: a dataset needs at least one sample")
-        if source.size is None or packed:
-            _size_rule(size, config, out, "data is" if packed else "input is")
-        if purpose == "batch-api" and size > LIMITS.batch_max_bytes:
-            out.add_at(None, "batch-limits", None,
-                       f"batch file is {size:,} bytes, over the limit of "
-                       f"{LIMITS.batch_max_bytes:,}: split it into several files")
-    elif kind is not None:
+    check = begin(source, purpose, config)
+    if check.kind == "jsonl":
+        size = _scan_jsonl_source(source, handle, purpose, config=config, packed=check.packed,
+                                  progress=progress, workers=workers, out=check.out,
+                                  tally=check.tally, router=router)
+        end_jsonl(check, size)
+    elif check.kind is not None:
         if router is not None:
             raise UsageError(f"{source.path}: only JSONL files can be split into clean and "
-                             f"rejected lines, not {kind}")
+                             f"rejected lines, not {check.kind}")
         from validator.tabular import check_tabular  # noqa: PLC0415 - keeps pyarrow lazy
 
         with _seekable(handle) as seekable:
-            tally.nlines = check_tabular(seekable, kind, out)
-    return _report(source, purpose, out, tally)
+            check.tally.nlines = check_tabular(seekable, check.kind, check.out)
+    return make_report(check)
 
 
 def _scan_jsonl_source(source: Source, handle: BinaryIO, purpose: str, *, config: Config,

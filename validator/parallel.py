@@ -13,7 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -30,9 +30,10 @@ from validator.lines import split_lines
 from validator.parse import BOM
 from validator.route import FileRouter, close_parts, join_parts, open_parts
 from validator.scan import scan_jsonl
-from validator.source import BLOCK_SIZE
+from validator.source import BLOCK_SIZE, open_input
 
-__all__ = ["PARALLEL_MIN_BYTES", "available_cores", "scan_parallel"]
+__all__ = ["PARALLEL_MIN_BYTES", "Job", "available_cores", "merge_results", "plan_jobs",
+           "scan_parallel", "scan_range"]
 
 PARALLEL_MIN_BYTES = 64 * 2**20  # below this, starting workers costs more than it saves
 CHUNKS_PER_WORKER = 4  # several ranges per worker even out uneven lines
@@ -101,7 +102,7 @@ def _range_blocks(handle: BinaryIO, length: int) -> Iterator[bytes]:
 
 
 @dataclass(frozen=True)
-class _Job:
+class Job:
     """One byte range for a worker, with what it must know of the file."""
 
     path: str
@@ -113,13 +114,13 @@ class _Job:
     parts: str | None  # quarantine split: the folder for this range's outputs
 
 
-def _scan_range(job: _Job) -> tuple[Collector, Tally, int]:
+def scan_range(job: Job) -> tuple[Collector, Tally, int]:
     """Worker: scan one byte range; return its issues, tallies and line count."""
     out = Collector(job.config)
     tally = Tally()
     router = open_parts(job.parts, job.start) if job.parts else None
     limit = job.config.max_line_bytes
-    with open(job.path, "rb") as handle:
+    with open_input(job.path) as handle:
         handle.seek(job.start)
         blocks = _range_blocks(handle, job.end - job.start)
         if router is None:
@@ -153,44 +154,60 @@ def scan_parallel(
     quarantine ``router``, each worker writes its range's outputs to a temporary folder and
     they are appended to the router's, in file order.
     """
-    if purpose == "batch-api":  # custom_id uniqueness spans the whole file
-        return False
-    chunks = max(1, min(workers * CHUNKS_PER_WORKER, size // MIN_CHUNK_BYTES))
-    ranges = plan_ranges(handle, size, chunks)
-    if len(ranges) < 2:
-        return False
-    known = None
-    if purpose == "fine-tune":
-        known = first_format(handle, ranges[0][1], config.max_line_bytes)
-        if known is None:
-            return False
     with tempfile.TemporaryDirectory(prefix="ftdata-split-") as parts:
-        folder = parts if router is not None else None
-        jobs = [_Job(path, start, end, purpose, config, known, folder) for start, end in ranges]
+        jobs = plan_jobs(path, handle, size, purpose=purpose, config=config,
+                         chunks=workers * CHUNKS_PER_WORKER,
+                         parts=parts if router is not None else None)
+        if jobs is None:
+            return False
         _run(jobs, workers, out, tally, progress)
         if router is not None:
             join_parts(parts, (job.start for job in jobs), router)
     return True
 
 
-def _run(jobs: list[_Job], workers: int, out: Collector, tally: Tally,
+def plan_jobs(path: str, handle: BinaryIO, size: int, *, purpose: str, config: Config,
+              chunks: int, parts: str | None = None) -> list[Job] | None:
+    """Up to ``chunks`` byte-range jobs for the JSONL file ``path`` (open as ``handle``), or
+    None when it cannot be split usefully: a batch file (custom_id uniqueness spans it), one
+    range only, or no sample with a format in the first range."""
+    if purpose == "batch-api":
+        return None
+    ranges = plan_ranges(handle, size, max(1, min(chunks, size // MIN_CHUNK_BYTES)))
+    if len(ranges) < 2:
+        return None
+    known = None
+    if purpose == "fine-tune":
+        known = first_format(handle, ranges[0][1], config.max_line_bytes)
+        if known is None:
+            return None
+    return [Job(path, start, end, purpose, config, known, parts) for start, end in ranges]
+
+
+Result = tuple[Collector, Tally, int]
+
+
+def merge_results(jobs: list[Job], results: Iterable[Result], out: Collector, tally: Tally,
+                  progress: Callable[[int], None] | None = None) -> None:
+    """Fold the results of ``jobs`` (in file order) into ``out`` and ``tally``."""
+    done = 0
+    shift = 0
+    for job, (part_out, part_tally, lines) in zip(jobs, results, strict=True):
+        out.merge(part_out, shift)
+        tally.merge(part_tally, shift)
+        shift += lines
+        done += job.end - job.start
+        if progress is not None:
+            progress(done)
+
+
+def _run(jobs: list[Job], workers: int, out: Collector, tally: Tally,
          progress: Callable[[int], None] | None) -> None:
     context = multiprocessing.get_context("forkserver")
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures: list[Future[tuple[Collector, Tally, int]]] = [
-                pool.submit(_scan_range, job) for job in jobs
-            ]
-            done = 0
-            shift = 0
-            for job, future in zip(jobs, futures, strict=True):
-                part_out, part_tally, lines = future.result()
-                out.merge(part_out, shift)
-                tally.merge(part_tally, shift)
-                shift += lines
-                done += job.end - job.start
-                if progress is not None:
-                    progress(done)
+            futures: list[Future[Result]] = [pool.submit(scan_range, job) for job in jobs]
+            merge_results(jobs, (f.result() for f in futures), out, tally, progress)
     except BrokenProcessPool as exc:
         raise FtdataError(f"{jobs[0].path}: a worker process died ({exc}); retry with --workers 1 "
                           "or with more memory") from None

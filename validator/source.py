@@ -53,6 +53,21 @@ class Source:
     size: int | None
 
 
+def is_url(path: str) -> bool:
+    """``s3://bucket/x.jsonl``, ``file:///data/x.jsonl``: read through fsspec."""
+    return "://" in path
+
+
+def open_input(path: str) -> BinaryIO:
+    """A binary handle on a local path or an fsspec URL (fsspec is imported only for URLs)."""
+    if not is_url(path):
+        return open(path, "rb")
+    import fsspec  # noqa: PLC0415 - an optional dependency, with the dask extra
+
+    handle: BinaryIO = fsspec.open(path, "rb").open()
+    return handle
+
+
 def open_source(path: str) -> tuple[Source, BinaryIO]:
     """Open ``path`` for binary reading after checking it is a regular, readable file."""
     try:
