@@ -89,6 +89,12 @@ def _parser(argv: Sequence[str], err: TextIO) -> argparse.ArgumentParser:
                    help="also write every sample without error to CLEAN and every other line "
                         "to REJECTED, reasons in REJECTED's .issues.jsonl sidecar (one JSONL "
                         "input)")
+    v.add_argument("--scheduler", metavar="ADDRESS",
+                   help="validate on a Dask cluster (tcp://host:8786), or 'local' for a "
+                        "LocalCluster; FILEs may then be globs and fsspec URLs "
+                        "(needs ftdata[dask])")
+    v.add_argument("--cluster-workers", type=int, metavar="N",
+                   help="with --scheduler local: worker processes (default: all cores)")
     v.add_argument("--workers", type=int, metavar="N",
                    help="processes per file (default: all cores for JSONL files of 64 MiB "
                         "or more, else 1); the report is the same for any N")
@@ -149,6 +155,8 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("--name names standard input: pass - among the files")
     if args.split:
         return _split(args, config, out, err)
+    if args.scheduler:
+        return _cluster(args, config, out)
     reports: list[Report] = []
     for path in args.files:
         purpose = args.purpose
@@ -207,6 +215,32 @@ def _split(args: argparse.Namespace, config: Config, out: TextIO, err: TextIO) -
     err.write(f"ftdata: split {c.lines:,} lines of {name}: {c.clean:,} clean -> {result.clean}, "
               f"{c.rejected:,} rejected -> {result.rejected} (reasons: {result.sidecar})\n")
     return 0 if report.valid else 1
+
+
+def _cluster(args: argparse.Namespace, config: Config, out: TextIO) -> int:
+    from validator.cluster import validate_corpus  # noqa: PLC0415 - only with --scheduler
+
+    if "-" in args.files:
+        raise UsageError("--scheduler reads files and URLs, not standard input")
+    purpose = "fine-tune" if args.purpose == "auto" else args.purpose
+    corpus = validate_corpus(args.files, purpose, config=config, scheduler=args.scheduler,
+                             local_workers=args.cluster_workers)
+    reports = corpus.reports
+    if args.output == "json":
+        import orjson  # noqa: PLC0415
+
+        doc = {"files": [r.to_dict() for r in reports], "corpus": corpus.summary()}
+        out.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        out.write(RENDERERS[args.output](reports))
+        s = corpus.summary()
+        out.write(f"corpus: {s['files']:,} files, {s['samples']:,} samples, {s['bytes']:,} "
+                  f"bytes: {s['valid']:,} valid, {s['invalid']:,} invalid "
+                  f"({s['unreadable']:,} unreadable); {s['errors']:,} errors, "
+                  f"{s['warnings']:,} warnings\n")
+    if any(not r.readable for r in reports):
+        return 2
+    return 0 if all(r.valid for r in reports) else 1
 
 
 def _rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

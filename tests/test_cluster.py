@@ -1,0 +1,146 @@
+"""Validation on a Dask LocalCluster gives exactly the single-machine reports."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import random
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+from validator import cluster, parallel  # noqa: E402
+from validator.cli import main  # noqa: E402
+from validator.config import Config  # noqa: E402
+from validator.engine import validate_file  # noqa: E402
+from validator.errors import UsageError  # noqa: E402
+from validator.parallel import Job, scan_range  # noqa: E402
+
+CHAT = orjson.dumps({"messages": [{"role": "user", "content": "hi ✓"},
+                                  {"role": "assistant", "content": "hello"}]})
+BAD = [b"nope", b'{"text": "mixed"}', b'{"messages": []}', b"", b"[1]",
+       b'{"messages": [{"role": "bot", "content": "x"}, {"role": "assistant", "content": "y"}]}']
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0") as local, \
+            distributed.Client(local) as connected:
+        yield connected
+
+
+def make_corpus(folder: Path) -> list[str]:
+    """20 files: clean and broken JSONL of several sizes, compressed, batch-like, Parquet,
+    CSV, an empty file and a wrong extension."""
+    rng = random.Random(7)
+    paths = []
+    for i in range(14):
+        lines = [CHAT] + [rng.choice(BAD) if rng.random() < 0.1 * (i % 3) else CHAT
+                          for _ in range(rng.choice([5, 200, 4000]))]
+        path = folder / f"shard-{i:02d}.jsonl"
+        path.write_bytes(b"\n".join(lines) + b"\n")
+        paths.append(str(path))
+    big = folder / "shard-big.jsonl"
+    big.write_bytes(b"\n".join([CHAT] + [rng.choice([CHAT, *BAD]) for _ in range(30_000)]))
+    gz = folder / "shard-gz.jsonl.gz"
+    gz.write_bytes(gzip.compress(b"\n".join([CHAT, BAD[1], CHAT]) + b"\n"))
+    (folder / "empty.jsonl").write_bytes(b"")
+    (folder / "notes.txt").write_text("hello")
+    (folder / "eval.csv").write_text("q,a\n1,2\n")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"input_ids": [[1, 2], [3]], "labels": [[1, -100], [-5]]}),
+                   folder / "tokens.parquet")
+    return [*paths, str(big), str(gz), str(folder / "empty.jsonl"), str(folder / "notes.txt"),
+            str(folder / "eval.csv"), str(folder / "tokens.parquet")]
+
+
+@pytest.fixture
+def small_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cluster, "CLUSTER_CHUNK_BYTES", 1 << 14)
+    monkeypatch.setattr(parallel, "MIN_CHUNK_BYTES", 1 << 12)
+
+
+def test_corpus_reports_equal_single_machine(tmp_path: Path, client: Any,
+                                             small_tasks: None) -> None:
+    paths = make_corpus(tmp_path)
+    assert len(paths) == 20
+    config = Config(max_errors=30)
+    corpus = cluster.validate_corpus(paths, config=config, client=client)
+    single = [validate_file(p, config=config, workers=1) for p in paths]
+    assert corpus.reports == single
+    summary = corpus.summary()
+    assert summary["files"] == 20
+    assert summary["samples"] == sum(r.nlines for r in single)
+    assert summary["invalid"] == sum(not r.valid for r in single) > 3
+
+
+def test_globs_urls_and_unreadable_files(tmp_path: Path, client: Any, small_tasks: None) -> None:
+    paths = make_corpus(tmp_path)
+    urls = [f"file://{p}" for p in paths[:3]]
+    missing = str(tmp_path / "gone.jsonl")
+    corpus = cluster.validate_corpus([str(tmp_path / "shard-0*.jsonl"), *urls, missing],
+                                     client=client)
+    names = [r.path for r in corpus.reports]
+    assert names[:10] == sorted(str(p) for p in tmp_path.glob("shard-0*.jsonl"))
+    assert names[10:13] == urls
+    for url, report in zip(urls, corpus.reports[10:13], strict=True):
+        local = validate_file(url.removeprefix("file://"), workers=1)
+        assert (report.valid, report.nlines, report.issues) == (local.valid, local.nlines,
+                                                                 local.issues)
+    assert not corpus.reports[-1].readable
+    assert corpus.reports[-1].issues[0].message == "no such file"
+    with pytest.raises(UsageError, match="no file matches"):
+        cluster.validate_corpus([str(tmp_path / "nothing-*.jsonl")], client=client)
+
+
+def kill_worker_once(job: Job) -> Any:
+    """A range task that kills its worker process the first time any later range runs."""
+    if job.start > 0:
+        try:
+            os.close(os.open(f"{job.path}.killed", os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            pass
+        else:
+            os._exit(1)
+    return scan_range(job)
+
+
+def test_lost_workers_tasks_are_retried(tmp_path: Path, client: Any, small_tasks: None,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(b"\n".join([CHAT, *BAD] * 3000) + b"\n")
+    monkeypatch.setattr(cluster, "scan_range", kill_worker_once)
+    corpus = cluster.validate_corpus([str(path)], client=client)
+    assert list(tmp_path.glob("*.killed"))
+    assert corpus.reports == [validate_file(path, workers=1)]
+
+
+def test_cli_scheduler_local(tmp_path: Path) -> None:
+    paths = make_corpus(tmp_path)[:4]
+    out = io.StringIO()
+    code = main(["validate", "--scheduler", "local", "--cluster-workers", "2", "--output",
+                 "json", *paths], stdout=out)
+    doc = orjson.loads(out.getvalue())
+    assert [f["path"] for f in doc["files"]] == paths
+    assert doc["corpus"]["files"] == 4
+    assert code == (0 if doc["corpus"]["invalid"] == 0 else 1)
+
+
+def test_without_dask_the_option_says_what_to_install(monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    (tmp_path / "a.jsonl").write_bytes(CHAT + b"\n")
+    err = io.StringIO()
+    assert main(["validate", "--scheduler", "local", str(tmp_path / "a.jsonl")],
+                stdout=io.StringIO(), stderr=err) == 2
+    assert "pip install 'ftdata[dask]'" in err.getvalue()
