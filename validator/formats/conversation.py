@@ -170,7 +170,8 @@ def check_messages(
         if has_calls:
             if is_assistant:
                 ids = check_tool_calls(calls, f"{base}[{i}].tool_calls", out, declared)
-                tally.has_tools = True
+                if makes_calls:  # an empty list calls nothing, as an empty tools list declares
+                    tally.has_tools = True
                 seen_calls = seen_calls or makes_calls
                 if type(calls) is list and len(calls) >= 2:
                     tally.has_parallel_tool_calls = True
