@@ -22,14 +22,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 INVALID = EXAMPLES / "invalid"
 DATA_SUFFIXES = (".jsonl", ".csv", ".parquet")
 
-FLAGS = (
-    "dataset_has_sample_weights",
-    "dataset_has_message_weights",
-    "dataset_is_multimodal",
-    "dataset_has_tools",
-    "dataset_has_parallel_tool_calls",
-    "dataset_has_reasoning",
-)
+FLAGS = tuple(f for f in SERVER_FIELDS if f.startswith(("dataset_has_", "dataset_is_")))
 
 # file name -> (purpose, dataset_format, the flags that must be true; every other flag false)
 EXPECTED: dict[str, tuple[str, str | None, frozenset[str]]] = {

@@ -56,14 +56,7 @@ PROFILE = settings.get_profile(
 )
 
 FORMATS = ("CONVERSATION", "INSTRUCTION", "GENERAL", "PREFERENCE_OPENAI")
-FLAGS = (
-    "dataset_has_sample_weights",
-    "dataset_has_message_weights",
-    "dataset_is_multimodal",
-    "dataset_has_tools",
-    "dataset_has_parallel_tool_calls",
-    "dataset_has_reasoning",
-)
+FLAGS = tuple(f for f in SERVER_FIELDS if f.startswith(("dataset_has_", "dataset_is_")))
 
 Record = dict[str, Any]
 Message = dict[str, Any]

@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 from uploader.errors import FileChangedError
 from validator.errors import FileAccessError
+from validator.source import stat_path
 
 __all__ = ["BLOCK_SIZE", "FileRange", "LockstepHasher", "Outgoing", "Snapshot"]
 
@@ -39,12 +40,7 @@ class Snapshot:
 
     @classmethod
     def take(cls, path: str) -> Snapshot:
-        try:
-            st = os.stat(path)
-        except FileNotFoundError:
-            raise FileAccessError(path, "no such file") from None
-        except OSError as exc:
-            raise FileAccessError(path, f"cannot read: {exc.strerror or exc}") from None
+        st = stat_path(path)
         return cls(path, st.st_size, st.st_mtime_ns)
 
     def check(self, when: str) -> None:

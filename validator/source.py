@@ -18,7 +18,7 @@ from typing import BinaryIO
 from validator.errors import FileAccessError
 
 __all__ = ["BLOCK_SIZE", "FILE_TYPES", "ArchiveError", "BlockReader", "Source", "compression",
-           "decompress", "file_type", "open_source"]
+           "decompress", "file_type", "open_input", "open_source", "stat_path"]
 
 BLOCK_SIZE = 1 << 20
 FILE_TYPES = ("jsonl", "parquet", "csv")  # what the server accepts
@@ -68,14 +68,19 @@ def open_input(path: str) -> BinaryIO:
     return handle
 
 
-def open_source(path: str) -> tuple[Source, BinaryIO]:
-    """Open ``path`` for binary reading after checking it is a regular, readable file."""
+def stat_path(path: str) -> os.stat_result:
+    """``os.stat``, with a missing or unreachable file as :class:`FileAccessError`."""
     try:
-        st = os.stat(path)
+        return os.stat(path)
     except FileNotFoundError:
         raise FileAccessError(path, "no such file") from None
     except OSError as exc:
         raise FileAccessError(path, f"cannot read: {exc.strerror or exc}") from None
+
+
+def open_source(path: str) -> tuple[Source, BinaryIO]:
+    """Open ``path`` for binary reading after checking it is a regular, readable file."""
+    st = stat_path(path)
     if stat.S_ISDIR(st.st_mode):
         raise FileAccessError(path, "is a directory; pass the dataset files inside it")
     if not stat.S_ISREG(st.st_mode):
@@ -102,60 +107,70 @@ def decompress(handle: BinaryIO, kind: str) -> Iterator[bytes]:
     as they come: data before a truncation or corruption is still yielded, then
     :class:`ArchiveError` is raised."""
     if kind == "gzip":
-        return _inflate_gzip(handle)
-    return _inflate_zstd(handle)
-
-
-def _inflate_gzip(handle: BinaryIO) -> Iterator[bytes]:
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    started = False
-    while True:
-        chunk = handle.read(_IN_CHUNK)
-        if not chunk:
-            break
-        started = True
-        try:
-            while chunk:
-                out = inflater.decompress(chunk, BLOCK_SIZE)
-                if out:
-                    yield out
-                if inflater.eof:  # end of one gzip member; another may follow
-                    chunk = inflater.unused_data
-                    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-                    started = bool(chunk)
-                else:
-                    chunk = inflater.unconsumed_tail
-        except zlib.error as exc:
-            raise ArchiveError(f"not valid gzip data: {exc}") from None
-    if started and not inflater.eof:
-        raise ArchiveError("gzip data ends before its end-of-stream marker")
-
-
-def _inflate_zstd(handle: BinaryIO) -> Iterator[bytes]:
+        return _inflate(handle, _Gzip, zlib.error, "gzip")
     import zstandard  # noqa: PLC0415 - only for .zst input
 
-    context = zstandard.ZstdDecompressor()
-    inflater = context.decompressobj()
-    started = False
-    while True:
-        chunk = handle.read(_IN_CHUNK)
-        if not chunk:
-            break
+    return _inflate(handle, _Zstd, zstandard.ZstdError, "zstd")
+
+
+class _Gzip:
+    """One gzip member; output bounded per call (a small input can inflate a lot)."""
+
+    def __init__(self) -> None:
+        self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+    def step(self, data: bytes) -> tuple[bytes, bytes]:
+        """(output, input still to feed this member)."""
+        return self._z.decompress(data, BLOCK_SIZE), self._z.unconsumed_tail
+
+    @property
+    def eof(self) -> bool:
+        return self._z.eof
+
+    @property
+    def unused_data(self) -> bytes:
+        return self._z.unused_data
+
+
+class _Zstd:
+    """One zstd frame."""
+
+    def __init__(self) -> None:
+        import zstandard  # noqa: PLC0415
+
+        self._z = zstandard.ZstdDecompressor().decompressobj()
+
+    def step(self, data: bytes) -> tuple[bytes, bytes]:
+        return self._z.decompress(data), b""
+
+    @property
+    def eof(self) -> bool:
+        return bool(self._z.eof)
+
+    @property
+    def unused_data(self) -> bytes:
+        return bytes(self._z.unused_data)
+
+
+def _inflate(handle: BinaryIO, new: type[_Gzip | _Zstd], error: type[Exception],
+             name: str) -> Iterator[bytes]:
+    inflater = new()
+    started = False  # a member or frame has begun and not ended
+    while chunk := handle.read(_IN_CHUNK):
         started = True
         try:
             while chunk:
-                out = inflater.decompress(chunk)
+                out, chunk = inflater.step(chunk)
                 if out:
                     yield out
-                chunk = b""
-                if inflater.eof:  # end of one frame; another may follow
+                if inflater.eof:  # the end of one member or frame; another may follow
                     chunk = inflater.unused_data
-                    inflater = context.decompressobj()
+                    inflater = new()
                     started = bool(chunk)
-        except zstandard.ZstdError as exc:
-            raise ArchiveError(f"not valid zstd data: {exc}") from None
+        except error as exc:
+            raise ArchiveError(f"not valid {name} data: {exc}") from None
     if started and not inflater.eof:
-        raise ArchiveError("zstd data ends in the middle of a frame")
+        raise ArchiveError(f"{name} data ends before its end marker")
 
 
 def _plain(handle: BinaryIO, block_size: int) -> Iterator[bytes]:
