@@ -239,3 +239,11 @@ def test_commands_from_entry_point_plugins(monkeypatch: pytest.MonkeyPatch) -> N
     code, out, err = run("hello", "world")
     assert (code, out) == (0, "hi world\n")
     assert "command plugin 'broken' failed to load: boom" in err
+
+
+def test_python_repr_lines_get_a_hint(write: Write) -> None:
+    path = write("repr.jsonl", b"{'text': 'hello'}\n")
+    code, out, _ = run("validate", str(path))
+    assert code == 1
+    assert "JSON strings take double quotes" in out
+    assert "json.dumps" in out

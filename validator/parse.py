@@ -40,6 +40,9 @@ def report_json_error(raw: bytes, exc: orjson.JSONDecodeError, offset: int, out:
         hint = "nested deeper than 1024 levels"
     elif "end of data" in msg:
         hint = "the line ends before the JSON does: was it cut short or split across lines?"
+    elif at.startswith(b"'"):
+        hint = (f"{msg}: JSON strings take double quotes, not single ones (was the line "
+                "written with Python's str() or repr() instead of json.dumps?)")
     else:
         hint = msg
     out.add("json-invalid", None, f"invalid JSON at column {col}: {hint}")
