@@ -5,6 +5,12 @@ across fork+exec, so a child of a large process would report the parent's peak, 
 nothing about worker processes. A thread reads ``VmRSS`` from ``/proc/<pid>/status`` of the
 child and of all its descendants every ``interval`` seconds and keeps the largest sum. A peak
 shorter than the interval can be missed; pages shared between processes count once per process.
+
+CPU time (user + system) is the larger of two views: the child's rusage, exact for it and for
+the descendants it reaped itself; and the sum over every process of the tree of its own CPU
+time as last sampled, which also sees workers reaped by someone else (a fork server).
+The wait for the child blocks in waitpid: ``Popen.wait(timeout=...)`` polls with sleeps of up
+to 50 ms, which would round every wall time up by as much.
 """
 
 from __future__ import annotations
@@ -34,6 +40,20 @@ def _ppid(pid: int) -> int | None:
     return int(fields[1]) if len(fields) > 1 else None
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_ticks(pid: int) -> int:
+    """utime + stime of the process itself, in clock ticks (0 if it is gone)."""
+    try:
+        with open(f"{_PROC}/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+    except OSError:
+        return 0
+    fields = stat[stat.rfind(b")") + 2:].split()
+    return int(fields[11]) + int(fields[12]) if len(fields) > 12 else 0
+
+
 def _rss_kib(pid: int) -> int:
     try:
         with open(f"{_PROC}/{pid}/status", "rb") as handle:
@@ -55,6 +75,7 @@ class TreeSampler:
         self.samples = 0
         self.max_processes = 0
         self._parents: dict[int, int | None] = {}  # pid -> ppid, read once per pid
+        self._ticks: dict[int, int] = {}  # pid -> its CPU ticks at its last sample
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="rss-sampler", daemon=True)
 
@@ -84,10 +105,18 @@ class TreeSampler:
         """One sample: the tree's total RSS in KiB (also folded into ``peak_kib``)."""
         pids = self.tree()
         total = sum(_rss_kib(pid) for pid in pids)
+        ticks = self._ticks
+        for pid in pids:
+            ticks[pid] = max(ticks.get(pid, 0), _cpu_ticks(pid))
         self.samples += 1
         self.max_processes = max(self.max_processes, len(pids))
         self.peak_kib = max(self.peak_kib, total)
         return total
+
+    @property
+    def cpu_s(self) -> float:
+        """CPU seconds of every process seen in the tree, as of its last sample."""
+        return sum(self._ticks.values()) / _TICK
 
     def _loop(self) -> None:
         while True:
@@ -128,18 +157,29 @@ def run(argv: Sequence[str], *, env: dict[str, str] | None = None, interval: flo
                                 env=env, cwd=cwd)
         sampler = TreeSampler(proc.pid, interval)
         sampler.start()
-        try:
-            returncode = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
             proc.kill()
-            proc.wait()
-            raise
+
+        killer = None
+        if timeout is not None:
+            killer = threading.Timer(timeout, expire)
+            killer.start()
+        try:
+            returncode = proc.wait()  # blocking waitpid: returns the moment the child exits
         finally:
             wall = time.perf_counter() - start
+            if killer is not None:
+                killer.cancel()
             sampler.stop()
+        if expired.is_set():
+            raise subprocess.TimeoutExpired(list(argv), timeout or 0.0)
         # children's times count once reaped, grandchildren's once their parent reaped them
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        cpu = max(cpu, sampler.cpu_s)
         out.seek(0)
         err.seek(0)
         return Run(list(argv), returncode, wall, cpu, sampler.peak_kib / 1024,

@@ -142,6 +142,18 @@ def test_sampler_measures_a_child_and_its_children() -> None:
     assert 0.4 < run.wall_s < 10
 
 
+def test_wall_time_is_not_rounded_to_a_polling_step() -> None:
+    runs = [measure.run([sys.executable, "-c", "import time; time.sleep(0.13)"], timeout=60)
+            for _ in range(2)]
+    for run in runs:
+        assert 0.13 <= run.wall_s < 0.13 + 0.04 + 0.1  # start-up, but no 50 ms poll step
+
+
+def test_timeout_kills_the_child() -> None:
+    with pytest.raises(subprocess.TimeoutExpired):
+        measure.run([sys.executable, "-c", "import time; time.sleep(30)"], timeout=0.3)
+
+
 def test_sampler_reports_a_plain_child() -> None:
     run = measure.run([sys.executable, "-c", "import time; time.sleep(0.1); print('hi')"])
     assert run.peak_rss_mb > 0
