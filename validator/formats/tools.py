@@ -1,8 +1,10 @@
 """Tool definitions and assistant tool calls (SPEC §2.3).
 
 Each distinct ``parameters`` schema is checked against its metaschema and compiled once; the
-compiled validator is reused for every call to that tool in the file. jsonschema is imported on
-the first schema met, so files without tools (and the pre-commit hook) start faster.
+compiled validator is reused for every call to that tool in the file, behind a fast yes/no
+check where the schema allows one (``fastschema``). A ``tools`` list repeated on many samples
+is checked once: its verdict (declared tools and issues) is replayed. jsonschema is imported
+on the first schema met, so files without tools (and the pre-commit hook) start faster.
 """
 
 from __future__ import annotations
@@ -13,20 +15,34 @@ import orjson
 
 from validator.collect import Collector
 from validator.describe import describe
+from validator.formats.fastschema import Check, compile_fast
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
 __all__ = ["Declared", "check_tool_calls", "check_tools"]
 
-# name -> compiled validator of its parameters (None: no usable schema)
-Declared = dict[str, "Validator | None"]
+# a tool's parameters: jsonschema's validator, and the fast check when the schema allows one
+Schema = tuple["Validator", "Check | None"]
+# name -> its compiled parameters (None: no usable schema)
+Declared = dict[str, "Schema | None"]
 
 _CACHE_LIMIT = 4096
-_cache: dict[bytes, Validator | str] = {}
+_cache: dict[bytes, Schema | str] = {}
+_tools_cache: dict[tuple[str, bytes], tuple[Declared | None, list[tuple[str, str, str]]]] = {}
 
 
-def _compile(schema: dict[str, Any]) -> Validator | str:
+class _Recorder:
+    """Collects what check_tools reports, to replay it for the next sample with these tools."""
+
+    def __init__(self) -> None:
+        self.issues: list[tuple[str, str, str]] = []
+
+    def add(self, code: str, path: str, message: str) -> None:
+        self.issues.append((code, path, message))
+
+
+def _compile(schema: dict[str, Any]) -> Schema | str:
     """A validator for ``schema``, or the reason it is not a valid JSON Schema."""
     import jsonschema  # noqa: PLC0415 - lazy, see the module docstring
 
@@ -37,11 +53,11 @@ def _compile(schema: dict[str, Any]) -> Validator | str:
     found = _cache.get(key)
     if found is not None:
         return found
-    result: Validator | str
+    result: Schema | str
     try:
         cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
         cls.check_schema(schema)
-        result = cls(schema)
+        result = (cls(schema), compile_fast(schema))
     except jsonschema.SchemaError as exc:
         where = "".join(f"[{p!r}]" if isinstance(p, int) else f".{p}" for p in exc.absolute_path)
         result = f"{exc.message}" + (f" (at parameters{where})" if where else "")
@@ -55,6 +71,24 @@ def _compile(schema: dict[str, Any]) -> Validator | str:
 
 def check_tools(tools: Any, path: str, out: Collector) -> Declared | None:
     """Check a ``tools`` list; return the declared tools by name (None if unusable)."""
+    try:
+        key = (path, orjson.dumps(tools))
+    except orjson.JSONEncodeError:  # nested too deeply to serialise: check it as it is
+        return _check_tools(tools, path, out)
+    cached = _tools_cache.get(key)
+    if cached is None:
+        recorder = _Recorder()
+        cached = (_check_tools(tools, path, recorder), recorder.issues)
+        if len(_tools_cache) >= _CACHE_LIMIT:
+            _tools_cache.clear()
+        _tools_cache[key] = cached
+    declared, issues = cached
+    for code, where, message in issues:
+        out.add(code, where, message)
+    return declared
+
+
+def _check_tools(tools: Any, path: str, out: Collector | _Recorder) -> Declared | None:
     if type(tools) is not list:
         out.add("tools-invalid", path,
                 f'tools must be a list of {{"type": "function", "function": {{...}}}}, '
@@ -84,7 +118,7 @@ def check_tools(tools: Any, path: str, out: Collector) -> Declared | None:
         if "description" in fn and type(fn["description"]) is not str:
             out.add("tools-invalid", f"{p}.function.description",
                     f"a tool description must be a string, not {describe(fn['description'])}")
-        validator = None
+        schema: Schema | None = None
         if "parameters" in fn:
             params = fn["parameters"]
             if type(params) is not dict:
@@ -96,8 +130,8 @@ def check_tools(tools: Any, path: str, out: Collector) -> Declared | None:
                     out.add("tool-schema-invalid", f"{p}.function.parameters",
                             f"parameters of tool {name!r} are not a valid JSON Schema: {compiled}")
                 else:
-                    validator = compiled
-        declared[name] = validator
+                    schema = compiled
+        declared[name] = schema
     return declared
 
 
@@ -142,10 +176,10 @@ def check_tool_calls(calls: Any, path: str, out: Collector, declared: Declared |
 
 def _check_arguments(fn: dict[str, Any], path: str, out: Collector, name: str | None,
                      declared: Declared | None) -> None:
-    validator = None
+    schema = None
     if declared is not None and name is not None:
         if name in declared:
-            validator = declared[name]
+            schema = declared[name]
         else:
             known = ", ".join(sorted(declared)[:8]) or "none"
             out.add("tool-undeclared", path.rsplit(".", 1)[0] + ".name",
@@ -172,7 +206,10 @@ def _check_arguments(fn: dict[str, Any], path: str, out: Collector, name: str | 
         out.add("tool-call-invalid", path,
                 f"arguments must be a string holding JSON, not {describe(raw)}")
         return
-    if validator is None:
+    if schema is None:
+        return
+    validator, fast = schema
+    if fast is not None and fast(args):
         return
     from jsonschema.exceptions import best_match  # noqa: PLC0415 - loaded with the schema
 
