@@ -13,6 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -201,9 +202,18 @@ def merge_results(jobs: list[Job], results: Iterable[Result], out: Collector, ta
             progress(done)
 
 
+def _start_method() -> str:
+    """fork while this process has one thread: workers start at once with everything imported.
+    With other threads running (the uploader's, a caller's), fork could copy a held lock, so
+    workers come from a forkserver instead."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return "fork"
+    return "forkserver"
+
+
 def _run(jobs: list[Job], workers: int, out: Collector, tally: Tally,
          progress: Callable[[int], None] | None) -> None:
-    context = multiprocessing.get_context("forkserver")
+    context = multiprocessing.get_context(_start_method())
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures: list[Future[Result]] = [pool.submit(scan_range, job) for job in jobs]
