@@ -13,6 +13,7 @@ so ``ftdata validate`` (the pre-commit hook) starts without them.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -39,7 +40,7 @@ def _codes(value: str) -> list[str]:
 
 
 Run = Callable[[argparse.Namespace, TextIO, TextIO], int]
-BUILTIN = ("validate", "rules", "stats", "report")
+BUILTIN = ("validate", "rules", "stats", "report", "schema")
 
 
 def _load_plugins(sub: argparse._SubParsersAction[argparse.ArgumentParser], err: TextIO) -> None:
@@ -102,6 +103,11 @@ def _parser(argv: Sequence[str], err: TextIO) -> argparse.ArgumentParser:
     r = sub.add_parser("rules", help="list every rule code with its default severity")
     r.add_argument("--output", "-o", choices=("text", "json"), default="text")
     r.set_defaults(run=_rules)
+    sc = sub.add_parser("schema", help="list the JSON Schemas of the formats, or print one",
+                        description="Without NAME, list the schema names; with NAME, print that "
+                                    "JSON Schema (Draft 2020-12) as one self-contained document.")
+    sc.add_argument("name", nargs="?", metavar="NAME")
+    sc.set_defaults(run=_schema)
     cli_data.register(sub)
     if not argv or argv[0] not in BUILTIN:
         _load_plugins(sub, err)
@@ -254,4 +260,16 @@ def _rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     width = max(len(code) for code in RULES)
     for rule in RULES.values():
         out.write(f"{rule.code:<{width}}  {rule.severity.value:<7}  {rule.summary}\n")
+    return 0
+
+
+def _schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from validator import schemas  # noqa: PLC0415 - only for this command
+
+    if args.name is None:
+        out.write("".join(f"{name}\n" for name in schemas.names()))
+        return 0
+    if args.name not in schemas.names():  # UsageError: main() reports it and exits 2
+        raise UsageError(f"unknown schema {args.name!r}: use one of {', '.join(schemas.names())}")
+    out.write(json.dumps(schemas.bundle(args.name), indent=2, ensure_ascii=False) + "\n")
     return 0
