@@ -76,35 +76,58 @@ def check_messages(
     pending: dict[str, str] = {}  # unanswered call id -> path of the call
     called: set[str] = set()
     last_role: str | None = None
-    w: Any = None  # a plain message's weight
+    w: Any = None  # a plain message's weight and reasoning
+    r: Any = None
 
     for i, m in enumerate(messages):
-        # Fast path: a plain system/user/assistant message with string content and at most a
-        # valid weight, whose turn follows the documented order -- nearly every message of a
-        # real dataset. Anything else takes the full checks below.
+        # Fast paths: the messages nearly every real dataset is made of, in the documented
+        # turn order -- a system/user/assistant message with string content, maybe a 0/1
+        # weight and (assistant) a reasoning string; a tool message answering a pending call.
+        # Anything else, or anything unusual about these, takes the full checks below.
         if type(m) is dict:
             role = m.get("role")
             content = m.get("content")
             n_keys = len(m)
-            if type(content) is str and type(role) is str and role in _PLAIN_ROLES and (
-                n_keys == 2 or (n_keys == 3 and type(w := m.get("weight")) is int and 0 <= w <= 1)
-            ) and (order_reported or (
-                role not in (prev, "system") and not prev_called and prev != "tool"
-                if i else role != "assistant"
-            )):
-                chars += len(content)
-                str_contents += 1
-                if n_keys == 3:
-                    tally.has_message_weights = True
-                    if role == "assistant":
-                        assistants += 1
-                        trained_assistants += w
-                elif role == "assistant":
-                    assistants += 1
-                    trained_assistants += 1
-                prev = last_role = role
-                prev_called = False
-                continue
+            if type(content) is str and type(role) is str:
+                if role == "tool":
+                    if (n_keys == 3 and turns and (prev == "tool" or prev_called)
+                            and type(cid := m.get("tool_call_id")) is str and cid in pending):
+                        del pending[cid]
+                        chars += len(content)
+                        str_contents += 1
+                        tally.has_tools = True
+                        prev = last_role = "tool"
+                        prev_called = False
+                        continue
+                elif role in _PLAIN_ROLES and (order_reported or (
+                        (role == "assistant" if prev == "tool" else role != prev)
+                        and role != "system" and not prev_called if i
+                        else role != "assistant")):
+                    if n_keys == 2:
+                        weight = 1
+                    else:
+                        w = m.get("weight")
+                        r = m.get("reasoning")
+                        weight = -1  # not plain: the full checks below
+                        if (n_keys == 2 + (w is not None) + (r is not None)
+                                and (w is None or (type(w) is int and 0 <= w <= 1))
+                                and (r is None or (type(r) is str and role == "assistant"))):
+                            if w is not None:
+                                weight = w
+                                tally.has_message_weights = True
+                            else:
+                                weight = 1
+                            if r:
+                                tally.has_reasoning = True
+                    if weight >= 0:
+                        chars += len(content)
+                        str_contents += 1
+                        if role == "assistant":
+                            assistants += 1
+                            trained_assistants += weight
+                        prev = last_role = role
+                        prev_called = False
+                        continue
         if type(m) is not dict:
             out.add("message-invalid", f"{base}[{i}]",
                     'a message must be an object {"role": ..., "content": ...}, '
