@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -221,6 +219,9 @@ def _seekable(handle: BinaryIO) -> Iterator[BinaryIO]:
     if handle.seekable():
         yield handle
         return
+    import shutil  # noqa: PLC0415 - only for piped Parquet or CSV
+    import tempfile  # noqa: PLC0415
+
     with tempfile.TemporaryFile() as copy:
         shutil.copyfileobj(handle, copy, 1 << 20)
         copy.seek(0)

@@ -10,13 +10,9 @@ same issues in the same order, same counts, flags and statistics.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import BinaryIO
@@ -155,6 +151,8 @@ def scan_parallel(
     quarantine ``router``, each worker writes its range's outputs to a temporary folder and
     they are appended to the router's, in file order.
     """
+    import tempfile  # noqa: PLC0415 - this module's heavy imports wait for a large file
+
     with tempfile.TemporaryDirectory(prefix="ftdata-split-") as parts:
         jobs = plan_jobs(path, handle, size, purpose=purpose, config=config,
                          chunks=workers * CHUNKS_PER_WORKER,
@@ -203,6 +201,8 @@ def merge_results(jobs: list[Job], results: Iterable[Result], out: Collector, ta
 
 
 def _start_method() -> str:
+    import multiprocessing  # noqa: PLC0415
+
     """fork while this process has one thread: workers start at once with everything imported.
     With other threads running (the uploader's, a caller's), fork could copy a held lock, so
     workers come from a forkserver instead."""
@@ -213,10 +213,15 @@ def _start_method() -> str:
 
 def _run(jobs: list[Job], workers: int, out: Collector, tally: Tally,
          progress: Callable[[int], None] | None) -> None:
+    # multiprocessing and concurrent.futures cost ~15 ms to import: only for a large file
+    import multiprocessing  # noqa: PLC0415
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+    from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415
+
     context = multiprocessing.get_context(_start_method())
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures: list[Future[Result]] = [pool.submit(scan_range, job) for job in jobs]
+            futures = [pool.submit(scan_range, job) for job in jobs]
             merge_results(jobs, (f.result() for f in futures), out, tally, progress)
     except BrokenProcessPool as exc:
         raise FtdataError(f"{jobs[0].path}: a worker process died ({exc}); retry with --workers 1 "
