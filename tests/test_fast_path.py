@@ -1,0 +1,87 @@
+"""The per-message fast paths of the conversation checks agree with the full checks.
+
+A message with one more key ftdata does not read (``name``) always takes the full checks, so
+the same conversation with and without it must give the same issues and flags: a fast path
+that accepted what the full checks reject (or the reverse) shows up as a difference.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from hypothesis import given
+from hypothesis import strategies as st
+
+from validator.engine import validate_bytes
+
+ROLES = st.sampled_from(["system", "user", "assistant", "tool", "bot"])
+WEIGHTS = st.sampled_from([0, 1, 2, 1.0, True, None, "1"])
+CONTENT = st.sampled_from(["hi", "", "ok then", None, 5, [{"type": "text", "text": "t"}]])
+
+
+@st.composite
+def messages(draw: st.DrawFn) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": draw(ROLES)}
+    if draw(st.booleans()) or message["role"] != "assistant":
+        message["content"] = draw(CONTENT)
+    if draw(st.integers(0, 3)) == 0:
+        message["weight"] = draw(WEIGHTS)
+    if draw(st.integers(0, 2)) == 0:
+        message["reasoning"] = draw(st.sampled_from(["why", "", 7]))
+    if message["role"] == "assistant" and draw(st.integers(0, 2)) == 0:
+        ids = draw(st.lists(st.sampled_from(["a", "b", "c"]), max_size=2, unique=True))
+        message["tool_calls"] = [{"id": i, "type": "function",
+                                  "function": {"name": "f", "arguments": "{}"}} for i in ids]
+    if message["role"] == "tool" and draw(st.booleans()):
+        message["tool_call_id"] = draw(st.sampled_from(["a", "b", "c", "z", 3]))
+    return message
+
+
+@st.composite
+def tool_round(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """An assistant call and its answers, mostly well formed, sometimes slightly off."""
+    ids = draw(st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=3, unique=True))
+    call: dict[str, Any] = {"role": "assistant", "tool_calls": [
+        {"id": i, "type": "function", "function": {"name": "f", "arguments": "{}"}}
+        for i in ids]}
+    if draw(st.booleans()):
+        call["reasoning"] = "thinking"
+    answers = []
+    for i in draw(st.permutations(ids)):
+        answer: dict[str, Any] = {"role": "tool", "content": "result", "tool_call_id": i}
+        twist = draw(st.integers(0, 6))
+        if twist == 1:
+            answer["tool_call_id"] = "z"
+        elif twist == 2:
+            answer["content"] = None
+        elif twist == 3:
+            answer["weight"] = 0
+        elif twist == 4:
+            del answer["tool_call_id"]
+        answers.append(answer)
+    return [call, *answers[: draw(st.integers(0, len(answers)))]]
+
+
+def conversations() -> st.SearchStrategy[list[dict[str, Any]]]:
+    blocks = st.lists(messages().map(lambda m: [m]) | tool_round(), min_size=1, max_size=5)
+    return blocks.map(lambda parts: [m for part in parts for m in part])
+
+
+def report_of(conversation: list[dict[str, Any]]) -> tuple[Any, ...]:
+    report = validate_bytes(orjson.dumps({"messages": conversation}) + b"\n")
+    issues = [(i.line, i.path, i.code, i.severity, i.message) for i in report.issues]
+    flags = report.to_server_dict()
+    return issues, flags, report.stats["chars_per_sample"], report.stats["messages_per_sample"]
+
+
+@given(conversations())
+def test_fast_paths_agree_with_the_full_checks(conversation: list[dict[str, Any]]) -> None:
+    slow = [{**m, "name": "x"} for m in conversation]  # never on a fast path
+    assert report_of(conversation) == report_of(slow)
+
+
+@given(st.lists(messages(), min_size=1, max_size=8))
+def test_fast_paths_agree_on_loose_messages(conversation: list[dict[str, Any]]) -> None:
+    slow = [{**m, "name": "x"} for m in conversation]
+    assert report_of(conversation) == report_of(slow)
