@@ -144,3 +144,11 @@ def test_without_dask_the_option_says_what_to_install(monkeypatch: pytest.Monkey
     assert main(["validate", "--scheduler", "local", str(tmp_path / "a.jsonl")],
                 stdout=io.StringIO(), stderr=err) == 2
     assert "pip install 'ftdata[dask]'" in err.getvalue()
+
+
+def test_purpose_auto_is_decided_per_file(tmp_path: Path, client: Any) -> None:
+    (tmp_path / "eval.csv").write_text("q,a\n1,2\n")
+    (tmp_path / "train.jsonl").write_bytes(CHAT + b"\n")
+    corpus = cluster.validate_corpus([str(tmp_path / "eval.csv"), str(tmp_path / "train.jsonl")],
+                                     "auto", client=client)
+    assert [(r.purpose, r.valid) for r in corpus.reports] == [("eval", True), ("fine-tune", True)]

@@ -22,13 +22,12 @@ from typing import BinaryIO, TextIO
 
 from validator import __version__, cli_data
 from validator.config import Config, find_pyproject, load_config
-from validator.engine import PURPOSES, validate_file, validate_stream
+from validator.engine import PURPOSES, resolve_purpose, validate_file, validate_stream
 from validator.errors import FileAccessError, FtdataError, UsageError
 from validator.progress import Progress
 from validator.render import RENDERERS
 from validator.report import Report
 from validator.rules import RULES
-from validator.source import file_type
 
 __all__ = ["main"]
 
@@ -165,10 +164,8 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return _cluster(args, config, out)
     reports: list[Report] = []
     for path in args.files:
-        purpose = args.purpose
-        name = (args.name or "stdin.jsonl") if path == "-" else path
-        if purpose == "auto":
-            purpose = "eval" if file_type(name) == "csv" else "fine-tune"
+        name = _name(args, path)
+        purpose = resolve_purpose(args.purpose, name)
         if path == "-":
             reports.append(validate_stream(args.stdin, name, purpose, config=config))
             continue
@@ -189,6 +186,15 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if progress is not None:
                 progress.close()
     out.write(RENDERERS[args.output](reports))
+    return _exit_code(reports)
+
+
+def _name(args: argparse.Namespace, path: str) -> str:
+    """The name a file goes by: its path, or --name for standard input."""
+    return (args.name or "stdin.jsonl") if path == "-" else path
+
+
+def _exit_code(reports: Sequence[Report]) -> int:
     if any(not r.readable for r in reports):
         return 2
     return 0 if all(r.valid for r in reports) else 1
@@ -201,10 +207,8 @@ def _split(args: argparse.Namespace, config: Config, out: TextIO, err: TextIO) -
         raise UsageError("--split takes exactly one input file")
     (path,) = args.files
     clean, rejected = args.split
-    name = (args.name or "stdin.jsonl") if path == "-" else path
-    purpose = args.purpose
-    if purpose == "auto":
-        purpose = "eval" if file_type(name) == "csv" else "fine-tune"
+    name = _name(args, path)
+    purpose = resolve_purpose(args.purpose, name)
     try:
         if path == "-":
             report, result = split_stream(args.stdin, clean, rejected, name, purpose,
@@ -228,8 +232,7 @@ def _cluster(args: argparse.Namespace, config: Config, out: TextIO) -> int:
 
     if "-" in args.files:
         raise UsageError("--scheduler reads files and URLs, not standard input")
-    purpose = "fine-tune" if args.purpose == "auto" else args.purpose
-    corpus = validate_corpus(args.files, purpose, config=config, scheduler=args.scheduler,
+    corpus = validate_corpus(args.files, args.purpose, config=config, scheduler=args.scheduler,
                              local_workers=args.cluster_workers)
     reports = corpus.reports
     if args.output == "json":
@@ -244,9 +247,7 @@ def _cluster(args: argparse.Namespace, config: Config, out: TextIO) -> int:
                   f"bytes: {s['valid']:,} valid, {s['invalid']:,} invalid "
                   f"({s['unreadable']:,} unreadable); {s['errors']:,} errors, "
                   f"{s['warnings']:,} warnings\n")
-    if any(not r.readable for r in reports):
-        return 2
-    return 0 if all(r.valid for r in reports) else 1
+    return _exit_code(reports)
 
 
 def _rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

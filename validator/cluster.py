@@ -22,7 +22,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from validator.config import Config
-from validator.engine import begin, end_jsonl, make_report, validate_file, validate_opened
+from validator.engine import (
+    begin,
+    end_jsonl,
+    make_report,
+    resolve_purpose,
+    validate_file,
+    validate_opened,
+)
 from validator.errors import FileAccessError, FtdataError, UsageError
 from validator.parallel import Job, merge_results, plan_jobs, scan_range
 from validator.report import Report
@@ -130,10 +137,12 @@ class _Pending:
 
 
 def _run(client: Any, files: list[str], purpose: str, config: Config) -> Corpus:
-    pending = [_submit(client, path, purpose, config) for path in files]
+    """``purpose`` may be ``auto`` (CSV files eval, the rest fine-tune), decided per file."""
+    purposes = [resolve_purpose(purpose, path) for path in files]
+    pending = [_submit(client, path, p, config) for path, p in zip(files, purposes, strict=True)]
     corpus = Corpus()
-    for item in pending:
-        corpus.reports.append(_collect(item, purpose))
+    for item, p in zip(pending, purposes, strict=True):
+        corpus.reports.append(_collect(item, p))
     return corpus
 
 

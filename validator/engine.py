@@ -32,7 +32,7 @@ from validator.source import (
     open_source,
 )
 
-__all__ = ["PURPOSES", "validate_bytes", "validate_file", "validate_stream"]
+__all__ = ["PURPOSES", "resolve_purpose", "validate_bytes", "validate_file", "validate_stream"]
 
 PURPOSES = ("fine-tune", "eval", "batch-api")
 _PURPOSE_OF_TYPE = {"csv": "eval", "parquet": "fine-tune"}  # JSONL serves every purpose
@@ -106,6 +106,13 @@ def validate_bytes(
     _check_purpose(purpose)
     return _validate(Source(name, len(data)), io.BytesIO(data), purpose,
                      config=config or Config(), progress=None, workers=1)
+
+
+def resolve_purpose(purpose: str, name: str) -> str:
+    """``auto`` picks the purpose from the name (CSV is eval, the rest fine-tune)."""
+    if purpose != "auto":
+        return purpose
+    return "eval" if file_type(name) == "csv" else "fine-tune"
 
 
 def _check_purpose(purpose: str) -> None:
