@@ -50,18 +50,10 @@ def _peak_mb(path: Path) -> tuple[int, int]:
     return int(nlines), int(peak)
 
 
-def test_100mb_file_stays_under_the_memory_limit(tmp_path: Path) -> None:
+@pytest.mark.parametrize("size_mb", [100, pytest.param(1024, marks=pytest.mark.slow)])
+def test_file_stays_under_the_memory_limit(tmp_path: Path, size_mb: int) -> None:
     path = tmp_path / "big.jsonl"
-    lines = _make_file(path, 100)
-    nlines, peak = _peak_mb(path)
-    assert nlines == lines
-    assert peak < LIMIT_MB, f"peak RSS {peak} MB"
-
-
-@pytest.mark.slow
-def test_1gb_file_stays_under_the_memory_limit(tmp_path: Path) -> None:
-    path = tmp_path / "big.jsonl"
-    lines = _make_file(path, 1024)
+    lines = _make_file(path, size_mb)
     nlines, peak = _peak_mb(path)
     assert nlines == lines
     assert peak < LIMIT_MB, f"peak RSS {peak} MB"

@@ -110,17 +110,27 @@ class ApiHandler(Handler):
                 .items()}
         if not self._fields(form, ("purpose", "file_name", "file_type", "checksum")):
             return
+        record = self._reserve(form, reuse_pending=True)
+        if record is None:
+            return
+        self.answer(302, headers={"Location": self._presigned(f"/storage/{record.id}",
+                                                              record.signature),
+                                  FILE_ID_HEADER: record.id})
+
+    def _reserve(self, form: dict[str, Any], *, reuse_pending: bool) -> StoredFile | None:
+        """The file record for an upload of ``form``'s checksum, or None after answering 409
+        (an identical file is already uploaded). ``reuse_pending``: a record whose bytes never
+        arrived is handed out again rather than duplicated."""
         store = self.ctx.store
         with store.lock:
             existing = store.same_checksum(form["checksum"])
             if existing is not None and existing.uploaded:
                 self._conflict(existing)
-                return
-            record = existing or store.new_file(form["file_name"], form["purpose"],
-                                                form["file_type"], form["checksum"])
-        self.answer(302, headers={"Location": self._presigned(f"/storage/{record.id}",
-                                                              record.signature),
-                                  FILE_ID_HEADER: record.id})
+                return None
+            if reuse_pending and existing is not None:
+                return existing
+            return store.new_file(form["file_name"], form["purpose"], form["file_type"],
+                                  form["checksum"])
 
     def preprocess(self, file_id: str) -> None:
         record = self._file(file_id)
@@ -154,14 +164,10 @@ class ApiHandler(Handler):
         form["checksum"] = hashlib.sha256(content).hexdigest()
         if not self._fields(form, ("purpose", "file_name", "file_type")):
             return
+        record = self._reserve(form, reuse_pending=False)
+        if record is None:
+            return
         store = self.ctx.store
-        with store.lock:
-            existing = store.same_checksum(form["checksum"])
-            if existing is not None and existing.uploaded:
-                self._conflict(existing)
-                return
-            record = store.new_file(form["file_name"], form["purpose"], form["file_type"],
-                                    form["checksum"])
         record.path.write_bytes(content)
         record.bytes, record.sha256, record.uploaded = len(content), form["checksum"], True
         status, record.report = store.judge(record)  # the one-shot answers with the verdict
