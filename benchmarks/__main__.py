@@ -9,8 +9,9 @@ subprocess, ``--repeat`` times (best time kept, largest peak RSS kept):
 - the together SDK's ``check_file``, 3.x and 1.x, each from its own venv under
   ``benchmarks/.venvs/`` (``--no-sdk`` skips them).
 
-Then ftdata (one worker) runs once more on a ``--big`` file of each dataset, to show its peak
-memory stays flat. Wall time includes interpreter start-up for every tool alike. The table is
+All of it is done at two sizes, ``--size`` and ``--big``: the small one shows what start-up
+costs (wall time includes interpreter start-up for every tool alike), the big one the speed on
+the multi-GB files ftdata is for, and the pair shows that peak memory stays flat. The table is
 printed and written as JSON to ``benchmarks/results/<UTC time>.json`` and ``latest.json``.
 """
 
@@ -64,7 +65,8 @@ class Tool:
 class Result:
     dataset: str
     tool: Tool
-    size: int
+    size: int  # bytes of the file
+    nominal: int  # the size asked for (--size or --big)
     seconds: list[float] = field(default_factory=list)
     cpu_seconds: list[float] = field(default_factory=list)
     peak_rss_mib: float = 0.0
@@ -292,48 +294,51 @@ def main(argv: list[str] | None = None) -> int:
     sdk_tools, sdk_notes = _sdk_tools(not args.no_sdk)
     tools += sdk_tools
 
-    files = {d: _dataset_file(args.data_dir, d, size, args.seed) for d in datasets}
-    results = [Result(d, tool, files[d][0].stat().st_size) for d in datasets for tool in tools]
+    sizes = [size, big]
+    files = {(d, n): _dataset_file(args.data_dir, d, n, args.seed) for n in sizes
+             for d in datasets}
+    results = [Result(d, tool, files[d, n][0].stat().st_size, n)
+               for n in sizes for d in datasets for tool in tools]
     for rep in range(repeat):
-        _log(f"run {rep + 1} of {repeat} at {size / 1e6:g} MB")
+        for n in sizes:
+            _log(f"run {rep + 1} of {repeat} at {n / 1e6:g} MB")
+            for d in datasets:
+                _warm(files[d, n][0])
+                for result in results:
+                    if result.dataset == d and result.nominal == n:
+                        _measure(result, files[d, n][0])
+
+    rows = []
+    for n in sizes:
         for d in datasets:
-            _warm(files[d][0])
-            for result in results:
-                if result.dataset == d:
-                    _measure(result, files[d][0])
+            mine = {r.tool.key: r for r in results if r.dataset == d and r.nominal == n}
+            speed = {k: _mbps(r.size, r.best) for k, r in mine.items()}
+            for key, r in mine.items():
+                rows.append({
+                    "dataset": d, "size": n, "tool": key, "label": r.tool.label,
+                    "bytes": r.size, "lines": files[d, n][1], "seconds": r.best,
+                    "runs": r.seconds,
+                    "cpu_seconds": min(r.cpu_seconds) if r.best is not None else None,
+                    "mb_per_s": speed[key],
+                    "x_floor": _ratio(speed[key], speed["floor"]),
+                    "x_one_worker": (_ratio(speed[key], speed["ftdata-1"])
+                                     if key == "ftdata-all" else None),
+                    "x_sdk_3": _ratio(speed[key], speed.get("sdk-3.x")),
+                    "x_sdk_1": _ratio(speed[key], speed.get("sdk-1.x")),
+                    "peak_rss_mib": r.peak,
+                    "processes": r.processes, "na": r.na,
+                })
 
     memory = []
-    mem_tool = tools[1]
-    _log(f"peak memory of ftdata (1 worker) at {big / 1e6:g} MB")
     for d in datasets:
-        base = next(r for r in results if r.dataset == d and r.tool is mem_tool)
-        path, _lines = _dataset_file(args.data_dir, d, big, args.seed)
-        _warm(path)
-        large = Result(d, mem_tool, path.stat().st_size)
-        _measure(large, path)
+        base, large = (next(r for r in results if r.dataset == d and r.nominal == n
+                            and r.tool is tools[1]) for n in sizes)
         memory.append({
             "dataset": d, "base_bytes": base.size, "base_peak_rss_mib": base.peak,
             "big_bytes": large.size, "big_peak_rss_mib": large.peak,
             "big_mb_per_s": _mbps(large.size, large.best), "na": large.na or base.na,
             "change": _ratio(large.peak, base.peak),
         })
-
-    rows = []
-    for d in datasets:
-        mine = {r.tool.key: r for r in results if r.dataset == d}
-        speed = {k: _mbps(r.size, r.best) for k, r in mine.items()}
-        for key, r in mine.items():
-            rows.append({
-                "dataset": d, "tool": key, "label": r.tool.label, "bytes": r.size,
-                "lines": files[d][1], "seconds": r.best, "runs": r.seconds,
-                "cpu_seconds": min(r.cpu_seconds) if r.best is not None else None,
-                "mb_per_s": speed[key],
-                "x_floor": _ratio(speed[key], speed["floor"]),
-                "x_sdk_3": _ratio(speed[key], speed.get("sdk-3.x")),
-                "x_sdk_1": _ratio(speed[key], speed.get("sdk-1.x")),
-                "peak_rss_mib": r.peak,
-                "processes": r.processes, "na": r.na,
-            })
 
     when = datetime.now(UTC)
     out: dict[str, Any] = {

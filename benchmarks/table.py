@@ -12,38 +12,45 @@ def _num(value: float | None, digits: int = 1, suffix: str = "") -> str:
 
 
 def markdown_tables(results: dict[str, Any]) -> str:
-    """The speed table, the memory table, then a note for every n/a with its reason."""
+    """The speed tables (one per size), the memory table, then a note for every n/a with its
+    reason."""
     settings = results["settings"]
-    lines = [
-        f"Speed at {settings['size'] / 1e6:g} MB per dataset, best of {settings['repeat']} "
-        f"({results['machine']['cpus']} CPUs):",
-        "",
-        "| dataset | tool | MB/s | x floor | x SDK 3.x | x SDK 1.x | peak RSS (MiB) |",
-        "|---|---|---:|---:|---:|---:|---:|",
-    ]
     notes: list[str] = []
-    for row in results["rows"]:
-        tool = row["label"] + _mark(row["na"], notes)
-        lines.append(
-            f"| {row['dataset']} | {tool} | {_num(row['mb_per_s'])} "
-            f"| {_num(row['x_floor'], 2)} | {_num(row['x_sdk_3'], 2)} "
-            f"| {_num(row['x_sdk_1'], 2)} | {_num(row['peak_rss_mib'])} |")
+    lines: list[str] = []
+    for size in (settings["size"], settings["big"]):
+        if lines:
+            lines.append("")
+        lines += [
+            f"Speed at {size / 1e6:g} MB per dataset, best of {settings['repeat']} "
+            f"({results['machine']['cpus']} CPUs):",
+            "",
+            "| dataset | tool | MB/s | x floor | x 1 worker | x SDK 3.x | x SDK 1.x "
+            "| peak RSS (MiB) |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for row in results["rows"]:
+            if row.get("size", settings["size"]) != size:
+                continue
+            tool = row["label"] + _mark(row["na"], notes)
+            scale = _num(row.get("x_one_worker"), 2) if row["tool"] == "ftdata-all" else ""
+            lines.append(
+                f"| {row['dataset']} | {tool} | {_num(row['mb_per_s'])} "
+                f"| {_num(row['x_floor'], 2)} | {scale} | {_num(row['x_sdk_3'], 2)} "
+                f"| {_num(row['x_sdk_1'], 2)} | {_num(row['peak_rss_mib'])} |")
     lines += [
         "",
         f"Peak memory of ftdata (1 worker) at {settings['size'] / 1e6:g} MB and "
         f"{settings['big'] / 1e6:g} MB:",
         "",
-        f"| dataset | {settings['size'] / 1e6:g} MB | {settings['big'] / 1e6:g} MB | change "
-        f"| MB/s at {settings['big'] / 1e6:g} MB |",
-        "|---|---:|---:|---:|---:|",
+        f"| dataset | {settings['size'] / 1e6:g} MB | {settings['big'] / 1e6:g} MB | change |",
+        "|---|---:|---:|---:|",
     ]
     for mem in results["memory"]:
         change = mem["change"]
         shown = "n/a" if change is None else f"{(change - 1) * 100:+.0f}%"
         lines.append(f"| {mem['dataset']}{_mark(mem['na'], notes)} "
                      f"| {_num(mem['base_peak_rss_mib'], 1, ' MiB')} "
-                     f"| {_num(mem['big_peak_rss_mib'], 1, ' MiB')} | {shown} "
-                     f"| {_num(mem['big_mb_per_s'])} |")
+                     f"| {_num(mem['big_peak_rss_mib'], 1, ' MiB')} | {shown} |")
     if notes:
         lines.append("")
         lines += [f"[{i}] {note}" for i, note in enumerate(notes, 1)]

@@ -191,6 +191,15 @@ def test_quick_run_writes_json_results(tmp_path: Path) -> None:
             assert row["x_sdk_3"] is None
     floor = [r for r in rows if r["tool"] == "floor"]
     assert all(r["x_floor"] == 1.0 for r in floor)
+    settings = data["settings"]
+    assert isinstance(settings, dict)
+    # every tool is timed at both sizes, each row compared with the floor of its own size
+    assert {(r["dataset"], r["size"]) for r in floor} == {
+        (d, n) for d in generate.DATASETS for n in (settings["size"], settings["big"])}
+    for row in rows:
+        assert (row["x_one_worker"] is None) == (row["tool"] != "ftdata-all"
+                                                 or row["na"] is not None)
+    assert data["table"].count("| dataset | tool | MB/s |") == 2
     memory = data["memory"]
     assert isinstance(memory, list)
     assert [m["dataset"] for m in memory] == list(generate.DATASETS)
@@ -208,11 +217,14 @@ def test_all_cores_row_is_na_without_workers_option(tmp_path: Path,
     assert bench.main(["--quick", "--no-sdk", "--datasets", "instruction", "--data-dir",
                        str(tmp_path / "data"), "--results-dir", str(results)]) == 0
     rows = orjson.loads((results / "latest.json").read_bytes())["rows"]
-    (row,) = [r for r in rows if r["tool"] == "ftdata-all"]
-    assert row["mb_per_s"] is None
-    assert "--workers" in row["na"]
-    (one,) = [r for r in rows if r["tool"] == "ftdata-1"]
-    assert one["mb_per_s"] > 0
+    all_cores = [r for r in rows if r["tool"] == "ftdata-all"]
+    assert len(all_cores) == 2  # one per size
+    for row in all_cores:
+        assert row["mb_per_s"] is None
+        assert "--workers" in row["na"]
+    one = [r for r in rows if r["tool"] == "ftdata-1"]
+    assert len(one) == 2
+    assert all(r["mb_per_s"] > 0 for r in one)
 
 
 @pytest.mark.slow
