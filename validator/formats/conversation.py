@@ -73,7 +73,7 @@ def check_messages(
     prev: str | None = None  # role of the previous message
     prev_called = False  # the previous message was an assistant message with tool calls
     seen_calls = False
-    pending: dict[str, str] = {}  # unanswered call id -> path of the call
+    pending: dict[str, tuple[int, int]] = {}  # unanswered call id -> (message, call) index
     called: set[str] = set()
     last_role: str | None = None
     w: Any = None  # a plain message's weight and reasoning
@@ -128,6 +128,37 @@ def check_messages(
                         prev = last_role = role
                         prev_called = False
                         continue
+            if (role == "assistant" and (content is None or type(content) is str)
+                    and type(calls := m.get("tool_calls")) is list and calls
+                    and (order_reported or (i and prev != "assistant" and not prev_called))):
+                # an assistant message making tool calls, maybe with content, weight, reasoning
+                w = m.get("weight")
+                r = m.get("reasoning")
+                if (n_keys == 2 + ("content" in m) + (w is not None) + (r is not None)
+                        and (w is None or (type(w) is int and 0 <= w <= 1))
+                        and (r is None or type(r) is str)):
+                    for n_call, cid in enumerate(check_tool_calls(
+                            calls, f"{base}[{i}].tool_calls", out, declared)):
+                        called.add(cid)
+                        pending[cid] = (i, n_call)
+                    tally.has_tools = True
+                    if len(calls) >= 2:
+                        tally.has_parallel_tool_calls = True
+                    if content is not None:
+                        chars += len(content)
+                        str_contents += 1
+                    assistants += 1
+                    if w is None:
+                        trained_assistants += 1
+                    else:
+                        trained_assistants += w
+                        tally.has_message_weights = True
+                    if r:
+                        tally.has_reasoning = True
+                    seen_calls = True
+                    prev = last_role = "assistant"
+                    prev_called = True
+                    continue
         if type(m) is not dict:
             out.add("message-invalid", f"{base}[{i}]",
                     'a message must be an object {"role": ..., "content": ...}, '
@@ -200,7 +231,7 @@ def check_messages(
                     tally.has_parallel_tool_calls = True
                 for n_call, cid in enumerate(ids):
                     called.add(cid)
-                    pending[cid] = f"{base}[{i}].tool_calls[{n_call}]"
+                    pending[cid] = (i, n_call)
             else:
                 out.add("tool-calls-role", f"{base}[{i}].tool_calls",
                         f"tool_calls on a {role or 'role-less'} message are ignored: only "
@@ -236,8 +267,8 @@ def check_messages(
         out.add("nothing-trained", base,
                 "every assistant message has weight 0, so this sample trains on nothing")
     if turns:
-        for path in pending.values():
-            out.add("tool-unanswered", path,
+        for i, n_call in pending.values():
+            out.add("tool-unanswered", f"{base}[{i}].tool_calls[{n_call}]",
                     "tool call is never answered: add a tool message with its tool_call_id")
     if images > _MAX_IMAGES_SAMPLE:
         out.add("image-count", base,
@@ -250,7 +281,7 @@ def check_messages(
 
 
 def _check_tool_answer(m: dict[str, Any], path: str, out: Collector, *, seen_calls: bool,
-                       called: set[str], pending: dict[str, str]) -> None:
+                       called: set[str], pending: dict[str, tuple[int, int]]) -> None:
     if not seen_calls:
         out.add("tool-orphan", path,
                 "tool message comes before any assistant tool_calls: a tool message answers "
