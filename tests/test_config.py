@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -61,6 +63,27 @@ def test_pyproject_is_found_upwards_and_read(tmp_path: Path) -> None:
 def test_pyproject_without_table_is_skipped(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
     assert find_pyproject(tmp_path) is None
+
+
+@pytest.mark.parametrize("text", [
+    '[tool]\nftdata = { max-errors = 3 }\n',  # the table written inline
+    'tool.ftdata.max-errors = 3\n',  # dotted keys
+    '[tool."ft\\u0064ata"]\nmax-errors = 3\n',  # an escaped key: the word is not in the text
+])
+def test_pyproject_table_is_found_however_written(tmp_path: Path, text: str) -> None:
+    """The cheap text test that skips parsing most pyproject files never skips a real table."""
+    (tmp_path / "pyproject.toml").write_text(text)
+    found = find_pyproject(tmp_path)
+    assert found == tmp_path / "pyproject.toml"
+    assert load_config(found).max_errors == 3
+
+
+def test_start_up_does_not_parse_a_pyproject_without_the_word(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    code = ("import sys; from pathlib import Path; from validator.config import find_pyproject; "
+            f"assert find_pyproject(Path({str(tmp_path)!r})) is None; "
+            "assert 'tomllib' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 @pytest.mark.parametrize(

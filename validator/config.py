@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -101,8 +100,16 @@ def find_pyproject(start: Path) -> Path | None:
         candidate = folder / "pyproject.toml"
         if candidate.is_file():
             try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                text = candidate.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if "ftdata" not in text and "\\" not in text:
+                continue  # no [tool.ftdata] table can hide in it: skip parsing (and tomllib)
+            import tomllib  # noqa: PLC0415 - ~5 ms of start-up, only for a file that may match
+
+            try:
+                data = tomllib.loads(text)
+            except tomllib.TOMLDecodeError:
                 continue
             if isinstance(data.get("tool"), dict) and "ftdata" in data["tool"]:
                 return candidate
@@ -116,6 +123,8 @@ def load_config(path: Path | None) -> Config:
     """Config from the [tool.ftdata] table of ``path`` (defaults when ``path`` is None)."""
     if path is None:
         return Config()
+    import tomllib  # noqa: PLC0415 - see find_pyproject
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
