@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import jsonschema
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -67,6 +68,53 @@ def test_typical_tool_schema_is_fast_and_exact(instances: list[Any]) -> None:
     validator = jsonschema.Draft202012Validator(schema)
     for instance in [*instances, {"a": "a"}, {"a": "ab", "b": 3, "c": ["x", "y"]}]:
         assert fast(instance) == validator.is_valid(instance), instance
+
+
+# keyword values the metaschema accepts, and some it rejects, for schemas that are mostly valid
+ANY_VALUE: st.SearchStrategy[Any] = st.sampled_from(
+    [None, True, 0, 1, -1, 1.0, 2.5, "", "a", [], ["a"], ["a", "a"], {}])
+MAYBE = {
+    "type": TYPES | st.lists(TYPES, min_size=0, max_size=3) | ANY_VALUE,
+    "enum": st.lists(st.none() | st.sampled_from(["a", "b"]), max_size=3) | ANY_VALUE,
+    "const": ANY_VALUE,
+    "minimum": st.integers(-3, 3) | ANY_VALUE, "exclusiveMaximum": ANY_VALUE,
+    "minLength": st.integers(-1, 3) | ANY_VALUE, "maxItems": st.integers(-1, 3) | ANY_VALUE,
+    "pattern": st.sampled_from(["^a", "(", "[", "a{2}"]) | ANY_VALUE,
+    "uniqueItems": ANY_VALUE,
+    "required": st.lists(st.sampled_from(["a", "b"]), max_size=3) | ANY_VALUE,
+    "$schema": st.sampled_from(["https://json-schema.org/draft/2020-12/schema", "x"]) | ANY_VALUE,
+    **{key: ANY_VALUE for key in ("title", "description", "$comment", "format", "deprecated",
+                                  "readOnly", "writeOnly", "examples", "default")},
+}
+
+
+def any_schemas() -> st.SearchStrategy[Any]:
+    leaf = st.booleans() | ANY_VALUE | st.fixed_dictionaries({}, optional=MAYBE)
+    return st.recursive(leaf, lambda inner: st.fixed_dictionaries({}, optional={
+        **MAYBE,
+        "properties": st.dictionaries(st.sampled_from(["a", "b"]), inner, max_size=2) | ANY_VALUE,
+        "additionalProperties": inner,
+        "items": inner | st.lists(inner, max_size=2),
+    }), max_leaves=6)
+
+
+@given(any_schemas())
+def test_a_fast_check_means_a_valid_schema(schema: Any) -> None:
+    """tools.py skips jsonschema's metaschema check for a schema that has a fast check."""
+    if compile_fast(schema) is not None:
+        jsonschema.Draft202012Validator.check_schema(schema)
+
+
+@pytest.mark.parametrize("schema", [
+    {"description": 5}, {"title": 1}, {"format": 1}, {"$comment": []}, {"deprecated": "x"},
+    {"readOnly": 3}, {"writeOnly": None}, {"examples": 1}, {"required": ["a", "a"]},
+    {"type": ["string", "string"]}, {"type": []}, {"properties": {"a": {"$schema": 1}}},
+    {"items": {"minLength": -1}}, {"pattern": "("}, {"minimum": True}, {"uniqueItems": 1},
+])
+def test_invalid_schemas_get_no_fast_check(schema: Any) -> None:
+    with pytest.raises(jsonschema.SchemaError):
+        jsonschema.Draft202012Validator.check_schema(schema)
+    assert compile_fast(schema) is None
 
 
 def test_outside_the_subset_there_is_no_fast_check() -> None:

@@ -20,8 +20,11 @@ templates, and it runs without builtins except the few it names.
 The fast check's "yes" is final; its "no" means "ask jsonschema", which gives the message and
 has the last word (so a check may say no whenever it is unsure). A schema with any keyword
 outside the subset, with a ``$schema`` other than Draft 2020-12, or too deep or too large to
-generate (see ``_MAX_DEPTH`` and ``_MAX_NODES``) gets no fast check at all. A differential
-property test holds the fast "yes" to jsonschema's verdict.
+generate (see ``_MAX_DEPTH`` and ``_MAX_NODES``) gets no fast check at all. So does a schema
+the Draft 2020-12 metaschema rejects (an annotation of the wrong type, a repeated ``type`` or
+``required`` name, ...): a fast check is also the verdict "this is a valid schema", and the
+caller needs no jsonschema at all until an instance fails it. Differential property tests hold
+both the fast "yes" and that verdict to jsonschema's.
 """
 
 from __future__ import annotations
@@ -44,6 +47,10 @@ _DRAFT_2020 = ("https://json-schema.org/draft/2020-12/schema",
 # beyond these a schema gets no fast check (jsonschema alone judges it)
 _MAX_DEPTH = 32  # nested subschemas
 _MAX_NODES = 2000  # subschemas in all; each adds a few lines of source at most
+
+# the types the metaschema gives the annotations ("default" may be anything)
+_ANNOTATIONS = {"title": str, "description": str, "$comment": str, "format": str,
+                "deprecated": bool, "readOnly": bool, "writeOnly": bool, "examples": list}
 
 # the only builtins the generated code may use
 _BUILTINS: dict[str, Any] = {"__builtins__": {}, "type": type, "len": len, "set": set,
@@ -80,9 +87,8 @@ class _Unsupported(Exception):
 
 def compile_fast(schema: Any) -> Check | None:
     """A check that returns True only for instances ``schema`` accepts; None when the schema
-    is outside the subset (then only jsonschema can judge)."""
-    if isinstance(schema, dict) and "$schema" in schema and schema["$schema"] not in _DRAFT_2020:
-        return None
+    is outside the subset or not a valid Draft 2020-12 schema (then only jsonschema can judge).
+    """
     try:
         source, namespace = _generate(schema)
         exec(compile(source, "<fastschema>", "exec"), namespace)
@@ -173,6 +179,11 @@ class _Generator:
         for key in schema:
             if key not in _KEYWORDS and key not in _IGNORED:
                 raise _Unsupported(key)
+        for key, wanted in _ANNOTATIONS.items():  # never change an instance's verdict, but the
+            if key in schema and type(schema[key]) is not wanted:  # schema's validity
+                raise _Unsupported(key)
+        if "$schema" in schema and schema["$schema"] not in _DRAFT_2020:
+            raise _Unsupported("$schema")
         lines: list[str] = []
         kinds: frozenset[str] | None = None  # what the value is once "type" passed (None: any)
         if "type" in schema:
@@ -210,7 +221,8 @@ class _Generator:
         required = schema.get("required", [])
         if not isinstance(props, dict):
             raise _Unsupported("properties")
-        if not isinstance(required, list) or not all(isinstance(n, str) for n in required):
+        if (not isinstance(required, list) or not all(isinstance(n, str) for n in required)
+                or len(set(required)) != len(required)):  # the metaschema wants unique names
             raise _Unsupported("required")
         checks: dict[str, tuple[str, list[str]]] = {}
         for name, sub in props.items():
@@ -313,6 +325,8 @@ def _type(value: Any) -> tuple[str, frozenset[str]]:
     if not isinstance(names, list) or not names or any(n not in _TYPE_TESTS for n in names):
         raise _Unsupported("type")
     unique = dict.fromkeys(names)
+    if len(unique) != len(names):  # the metaschema wants unique names
+        raise _Unsupported("type")
     if "number" in unique:
         unique.pop("integer", None)  # every integer is a number
     tests = [_TYPE_TESTS[n] for n in unique]
