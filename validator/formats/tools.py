@@ -1,10 +1,13 @@
 """Tool definitions and assistant tool calls (SPEC §2.3).
 
-Each distinct ``parameters`` schema is checked against its metaschema and compiled once; the
-compiled validator is reused for every call to that tool in the file, behind a fast yes/no
-check where the schema allows one (``fastschema``). A ``tools`` list repeated on many samples
-is checked once: its verdict (declared tools and issues) is replayed. jsonschema is imported
-on the first schema met, so files without tools (and the pre-commit hook) start faster.
+Each distinct ``parameters`` schema is checked and compiled once, and reused for every call to
+that tool in the file. A ``tools`` list repeated on many samples is checked once: its verdict
+(declared tools and issues) is replayed.
+
+jsonschema (about 0.1 s to import and prepare) is loaded only when it must judge: a schema
+inside the subset ``fastschema`` covers is known valid and gets a fast check, and jsonschema
+waits for a call whose arguments fail that check (it then gives the message). A schema outside
+the subset is checked against the metaschema and validated by jsonschema from the start.
 """
 
 from __future__ import annotations
@@ -20,15 +23,36 @@ from validator.formats.fastschema import Check, compile_fast
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
-__all__ = ["Declared", "check_tool_calls", "check_tools"]
+__all__ = ["Declared", "Params", "check_tool_calls", "check_tools"]
 
-# a tool's parameters: jsonschema's validator, and the fast check when the schema allows one
-Schema = tuple["Validator", "Check | None"]
+
+class Params:
+    """A tool's compiled ``parameters``: the fast check when the schema allows one, and
+    jsonschema's validator, built on first use."""
+
+    __slots__ = ("_validator", "fast", "schema")
+
+    def __init__(self, schema: dict[str, Any], fast: Check | None,
+                 validator: Validator | None = None) -> None:
+        self.schema = schema
+        self.fast = fast
+        self._validator = validator
+
+    def validator(self) -> Validator:
+        if self._validator is None:
+            import jsonschema  # noqa: PLC0415 - see the module docstring
+
+            cls = jsonschema.validators.validator_for(self.schema,
+                                                      default=jsonschema.Draft202012Validator)
+            self._validator = cls(self.schema)
+        return self._validator
+
+
 # name -> its compiled parameters (None: no usable schema)
-Declared = dict[str, "Schema | None"]
+Declared = dict[str, "Params | None"]
 
 _CACHE_LIMIT = 4096
-_cache: dict[bytes, Schema | str] = {}
+_cache: dict[bytes, Params | str] = {}
 _tools_cache: dict[tuple[str, bytes], tuple[Declared | None, list[tuple[str, str, str]]]] = {}
 
 
@@ -42,10 +66,8 @@ class _Recorder:
         self.issues.append((code, path, message))
 
 
-def _compile(schema: dict[str, Any]) -> Schema | str:
-    """A validator for ``schema``, or the reason it is not a valid JSON Schema."""
-    import jsonschema  # noqa: PLC0415 - lazy, see the module docstring
-
+def _compile(schema: dict[str, Any]) -> Params | str:
+    """The compiled ``schema``, or the reason it is not a valid JSON Schema."""
     try:
         key = orjson.dumps(schema, option=orjson.OPT_SORT_KEYS)
     except orjson.JSONEncodeError:
@@ -53,20 +75,26 @@ def _compile(schema: dict[str, Any]) -> Schema | str:
     found = _cache.get(key)
     if found is not None:
         return found
-    result: Schema | str
-    try:
-        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-        cls.check_schema(schema)
-        result = (cls(schema), compile_fast(schema))
-    except jsonschema.SchemaError as exc:
-        where = "".join(f"[{p!r}]" if isinstance(p, int) else f".{p}" for p in exc.absolute_path)
-        result = f"{exc.message}" + (f" (at parameters{where})" if where else "")
-    except Exception as exc:  # user schemas run third-party code: any failure is a data problem
-        result = f"schema cannot be used: {exc}"
+    fast = compile_fast(schema)  # not None: the schema is valid, no metaschema check needed
+    result = Params(schema, fast) if fast is not None else _compile_slow(schema)
     if len(_cache) >= _CACHE_LIMIT:
         _cache.clear()
     _cache[key] = result
     return result
+
+
+def _compile_slow(schema: dict[str, Any]) -> Params | str:
+    import jsonschema  # noqa: PLC0415 - see the module docstring
+
+    try:
+        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+        cls.check_schema(schema)
+        return Params(schema, None, cls(schema))
+    except jsonschema.SchemaError as exc:
+        where = "".join(f"[{p!r}]" if isinstance(p, int) else f".{p}" for p in exc.absolute_path)
+        return f"{exc.message}" + (f" (at parameters{where})" if where else "")
+    except Exception as exc:  # user schemas run third-party code: any failure is a data problem
+        return f"schema cannot be used: {exc}"
 
 
 def check_tools(tools: Any, path: str, out: Collector) -> Declared | None:
@@ -118,7 +146,7 @@ def _check_tools(tools: Any, path: str, out: Collector | _Recorder) -> Declared 
         if "description" in fn and type(fn["description"]) is not str:
             out.add("tools-invalid", f"{p}.function.description",
                     f"a tool description must be a string, not {describe(fn['description'])}")
-        schema: Schema | None = None
+        schema: Params | None = None
         if "parameters" in fn:
             params = fn["parameters"]
             if type(params) is not dict:
@@ -208,13 +236,13 @@ def _check_arguments(fn: dict[str, Any], path: str, out: Collector, name: str | 
         return
     if schema is None:
         return
-    validator, fast = schema
+    fast = schema.fast
     if fast is not None and fast(args):
         return
-    from jsonschema.exceptions import best_match  # noqa: PLC0415 - loaded with the schema
+    from jsonschema.exceptions import best_match  # noqa: PLC0415 - see the module docstring
 
     try:
-        error = best_match(validator.iter_errors(args))
+        error = best_match(schema.validator().iter_errors(args))
     except Exception as exc:  # e.g. an unresolvable $ref, met only while validating
         out.add("tool-schema-invalid", path,
                 f"parameters of tool {name!r} cannot be applied: {exc}")
