@@ -199,7 +199,7 @@ def test_quick_run_writes_json_results(tmp_path: Path) -> None:
     for row in rows:
         assert (row["x_one_worker"] is None) == (row["tool"] != "ftdata-all"
                                                  or row["na"] is not None)
-    assert data["table"].count("| dataset | tool | MB/s |") == 2
+    assert str(data["table"]).count("| dataset | tool | MB/s |") == 2
     memory = data["memory"]
     assert isinstance(memory, list)
     assert [m["dataset"] for m in memory] == list(generate.DATASETS)
