@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+import sys
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import orjson
 import pytest
 
-from validator import engine, parallel
+from validator import engine, forkpool, parallel
 from validator.cli import main
 from validator.config import Config
 from validator.engine import validate_file
@@ -42,6 +43,17 @@ def build(path: Path, lines: list[bytes], copies: int, seed: int, *, head: bytes
     data = head + b"\n".join(body) + (b"\n" if newline_at_end else b"")
     path.write_bytes(data)
     return path
+
+
+@pytest.fixture(autouse=True, params=["forkpool", "process pool"])
+def runner(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test twice: workers forked by ``forkpool`` (Linux, one thread), and from a process
+    pool (elsewhere, or with other threads running; the Dask tests leave some)."""
+    fork = request.param == "forkpool"
+    if fork and not sys.platform.startswith("linux"):
+        pytest.skip("forkpool needs Linux")
+    monkeypatch.setattr(forkpool, "available", lambda: fork)
+    return str(request.param)
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,7 @@ from typing import BinaryIO
 
 import orjson
 
+from validator import forkpool
 from validator.collect import Collector, Tally
 from validator.config import Config
 from validator.detect import detect
@@ -213,7 +214,35 @@ def _start_method() -> str:
 
 def _run(jobs: list[Job], workers: int, out: Collector, tally: Tally,
          progress: Callable[[int], None] | None) -> None:
-    # multiprocessing and concurrent.futures cost ~15 ms to import: only for a large file
+    if forkpool.available() and len(jobs) <= forkpool.MAX_JOBS:
+        _run_forked(jobs, workers, out, tally, progress)
+    else:
+        _run_pool(jobs, workers, out, tally, progress)
+
+
+def _run_forked(jobs: list[Job], workers: int, out: Collector, tally: Tally,
+                progress: Callable[[int], None] | None) -> None:
+    """This process and forked children (``forkpool``); progress as ranges finish."""
+    done = 0
+
+    def finished(index: int) -> None:
+        nonlocal done
+        done += jobs[index].end - jobs[index].start
+        if progress is not None:
+            progress(done)
+
+    try:
+        results = forkpool.run_forked(scan_range, jobs, workers, finished)
+    except forkpool.WorkerDied as exc:
+        raise FtdataError(f"{jobs[0].path}: {exc}; retry with --workers 1 or with more "
+                          "memory") from None
+    merge_results(jobs, results, out, tally)
+
+
+def _run_pool(jobs: list[Job], workers: int, out: Collector, tally: Tally,
+              progress: Callable[[int], None] | None) -> None:
+    """A process pool: where forkpool is not available (other threads, not Linux)."""
+    # multiprocessing and concurrent.futures cost ~20 ms to import: only for a large file
     import multiprocessing  # noqa: PLC0415
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
     from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415
