@@ -8,7 +8,7 @@ from typing import Any
 from validator.collect import Collector
 from validator.rules import LIMITS
 
-__all__ = ["check_image_url", "check_parts"]
+__all__ = ["check_image_url", "check_parts", "decoded_head"]
 
 _PREFIXES = {
     "data:image/jpeg;base64,": "jpeg",
@@ -28,6 +28,26 @@ def _sniff(head: bytes) -> str:
     if head[:6] in (b"GIF87a", b"GIF89a"):
         return "gif"
     return "not a known image format"
+
+
+_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def decoded_head(payload: str) -> bytes:
+    """The first 12 bytes that base64 ``payload`` decodes to, if it decodes in strict mode;
+    else binascii's ValueError, which names the problem.
+
+    Canonical base64 (whole groups of four alphabet characters, the last ending in at most
+    two "=") always decodes, so it is recognised with one C-level pass (``translate``) and only
+    its first 16 characters are decoded: a third of the time of decoding an image of a few kB.
+    Anything else is decoded in full, in strict mode, for the verdict and the message.
+    """
+    if payload.isascii():
+        raw = payload.encode("ascii")
+        rest = raw.translate(None, _ALPHABET)
+        if len(raw) % 4 == 0 and (not rest or (rest in (b"=", b"==") and raw.endswith(rest))):
+            return binascii.a2b_base64(raw[:16])[:12]
+    return binascii.a2b_base64(payload, strict_mode=True)[:12]
 
 
 def check_image_url(url: Any, path: str, out: Collector) -> None:
@@ -56,13 +76,13 @@ def check_image_url(url: Any, path: str, out: Collector) -> None:
                 "(about 10 MiB decoded): downscale or recompress the image")
         return
     try:
-        data = binascii.a2b_base64(url[comma + 1:], strict_mode=True)
+        head = decoded_head(url[comma + 1:])
     except ValueError as exc:  # binascii.Error, or non-ASCII text
         out.add("image-base64", path,
                 f"image base64 does not decode ({exc}): re-encode the image bytes with standard "
                 "base64, no line breaks or spaces")
         return
-    actual = _sniff(data[:12])
+    actual = _sniff(head)
     if actual != kind:
         out.add("image-type-mismatch", path,
                 f"data URL says image/{kind} but the bytes are {actual}: fix the prefix or "
