@@ -18,8 +18,6 @@ job in a child is raised again in the caller, as a process pool would.
 from __future__ import annotations
 
 import os
-import pickle
-import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -54,6 +52,7 @@ def run_forked(task: Callable[[J], R], jobs: Sequence[J], workers: int,
     order they finish."""
     if not 1 <= len(jobs) <= MAX_JOBS:
         raise ValueError(f"between 1 and {MAX_JOBS} jobs, not {len(jobs)}")
+    import pickle  # noqa: F401, PLC0415 - loaded here, by the caller, not by each child
     queue_r, queue_w = os.pipe()
     os.write(queue_w, b"".join(i.to_bytes(_INDEX, "big") for i in range(len(jobs))))
     os.close(queue_w)  # all written: an empty pipe now reads as end of file
@@ -82,7 +81,9 @@ def run_forked(task: Callable[[J], R], jobs: Sequence[J], workers: int,
         for pid in list(children):
             results.update(_collect(pid, children.pop(pid)))
     finally:
-        for pid, fd in children.items():  # only left after an error: stop and reap the rest
+        if children:  # only after an error: stop and reap the rest
+            import signal  # noqa: PLC0415 - not needed otherwise
+        for pid, fd in children.items():
             os.close(fd)
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -120,6 +121,8 @@ def _drain(done_r: int, on_done: Callable[[int], None]) -> None:
 
 def _child(task: Callable[[J], R], jobs: Sequence[J], queue_r: int, done_w: int,
            result_w: int) -> None:
+    import pickle  # noqa: PLC0415 - already loaded by run_forked: start-up stays lean
+
     status = 0
     try:
         mine: list[tuple[int, Any]] = []
@@ -143,6 +146,8 @@ def _child(task: Callable[[J], R], jobs: Sequence[J], queue_r: int, done_w: int,
 
 def _collect(pid: int, result_r: int) -> list[tuple[int, Any]]:
     """A child's results, once it has sent them and ended."""
+    import pickle  # noqa: PLC0415 - see _child
+
     with os.fdopen(result_r, "rb") as handle:
         payload = handle.read()
     _, status = os.waitpid(pid, 0)
