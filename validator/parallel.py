@@ -152,17 +152,22 @@ def scan_parallel(
     quarantine ``router``, each worker writes its range's outputs to a temporary folder and
     they are appended to the router's, in file order.
     """
-    import tempfile  # noqa: PLC0415 - this module's heavy imports wait for a large file
-
-    with tempfile.TemporaryDirectory(prefix="ftdata-split-") as parts:
-        jobs = plan_jobs(path, handle, size, purpose=purpose, config=config,
-                         chunks=workers * CHUNKS_PER_WORKER,
-                         parts=parts if router is not None else None)
+    chunks = workers * CHUNKS_PER_WORKER
+    if router is None:
+        jobs = plan_jobs(path, handle, size, purpose=purpose, config=config, chunks=chunks)
         if jobs is None:
             return False
         _run(jobs, workers, out, tally, progress)
-        if router is not None:
-            join_parts(parts, (job.start for job in jobs), router)
+        return True
+    import tempfile  # noqa: PLC0415 - only a quarantine split needs it
+
+    with tempfile.TemporaryDirectory(prefix="ftdata-split-") as parts:
+        jobs = plan_jobs(path, handle, size, purpose=purpose, config=config, chunks=chunks,
+                         parts=parts)
+        if jobs is None:
+            return False
+        _run(jobs, workers, out, tally, progress)
+        join_parts(parts, (job.start for job in jobs), router)
     return True
 
 
