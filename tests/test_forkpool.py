@@ -132,14 +132,25 @@ def test_a_killed_child_is_worker_died(forked: list[int]) -> None:
     assert _all_reaped(forked)
 
 
+CHAT = orjson.dumps({"messages": [{"role": "user", "content": "hi"},
+                                  {"role": "assistant", "content": "hello"}]})
+
+
+def _chat_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tail: bytes = b"", *,
+               fork: bool = True) -> Path:
+    """A file split into many small ranges; with ``fork``, run by forkpool whatever threads
+    other tests left behind (the Dask ones)."""
+    path = tmp_path / "chat.jsonl"
+    path.write_bytes((CHAT + b"\n" + tail) * 20_000)
+    monkeypatch.setattr(parallel, "MIN_CHUNK_BYTES", 1 << 14)
+    if fork:
+        monkeypatch.setattr(forkpool, "available", lambda: True)
+    return path
+
+
 def test_a_dead_worker_is_a_clear_error_from_validate_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    chat = orjson.dumps({"messages": [{"role": "user", "content": "hi"},
-                                      {"role": "assistant", "content": "hello"}]})
-    path = tmp_path / "chat.jsonl"
-    path.write_bytes((chat + b"\n") * 20_000)
-    monkeypatch.setattr(parallel, "MIN_CHUNK_BYTES", 1 << 14)
-    monkeypatch.setattr(forkpool, "available", lambda: True)  # other tests leave threads
+    path = _chat_file(tmp_path, monkeypatch)
     real = parallel.scan_range
 
     def dies(job: parallel.Job) -> object:
@@ -164,11 +175,7 @@ def test_with_another_thread_running_the_process_pool_is_used(tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch
                                                               ) -> None:
     """fork could copy a lock another thread holds: then workers come from a forkserver."""
-    chat = orjson.dumps({"messages": [{"role": "user", "content": "hi"},
-                                      {"role": "assistant", "content": "hello"}]})
-    path = tmp_path / "chat.jsonl"
-    path.write_bytes((chat + b"\n{}\n") * 5_000)
-    monkeypatch.setattr(parallel, "MIN_CHUNK_BYTES", 1 << 14)
+    path = _chat_file(tmp_path, monkeypatch, tail=b"{}\n", fork=False)
     used: list[str] = []
     for name in ("_run_forked", "_run_pool"):
         monkeypatch.setattr(parallel, name, _spy(getattr(parallel, name), name, used))
@@ -190,12 +197,7 @@ def test_with_another_thread_running_the_process_pool_is_used(tmp_path: Path,
 
 
 def test_progress_rises_to_the_file_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    chat = orjson.dumps({"messages": [{"role": "user", "content": "hi"},
-                                      {"role": "assistant", "content": "hello"}]})
-    path = tmp_path / "chat.jsonl"
-    path.write_bytes((chat + b"\n") * 20_000)
-    monkeypatch.setattr(parallel, "MIN_CHUNK_BYTES", 1 << 14)
-    monkeypatch.setattr(forkpool, "available", lambda: True)  # other tests leave threads
+    path = _chat_file(tmp_path, monkeypatch)
     seen: list[int] = []
     validate_file(path, workers=2, progress=seen.append)
     assert len(seen) > 2
