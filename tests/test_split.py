@@ -5,12 +5,13 @@ from __future__ import annotations
 import gzip
 import io
 import random
+import sys
 from pathlib import Path
 
 import orjson
 import pytest
 
-from validator import parallel
+from validator import forkpool, parallel
 from validator.cli import main
 from validator.config import Config
 from validator.errors import UsageError
@@ -71,8 +72,12 @@ def test_split_accounts_for_every_line(tmp_path: Path) -> None:
     assert again.valid, again.issues  # the clean output passes on its own
 
 
-def test_workers_write_the_same_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("fork", [True, False], ids=["forkpool", "process pool"])
+def test_workers_write_the_same_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        fork: bool) -> None:
     monkeypatch.setattr(parallel, "MIN_CHUNK_BYTES", 1 << 12)
+    # forkpool is used on Linux with one thread (the Dask tests leave some): both ways here
+    monkeypatch.setattr(forkpool, "available", lambda: fork and sys.platform == "linux")
     lines = make(tmp_path / "in.jsonl", 3000, seed=2, final_newline=False)
     one = split_file(tmp_path / "in.jsonl", tmp_path / "c1.jsonl", tmp_path / "r1.jsonl",
                      workers=1)[0]
