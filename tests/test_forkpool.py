@@ -148,6 +148,24 @@ def _chat_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tail: bytes = b"
     return path
 
 
+def test_a_fork_that_fails_stops_the_others_cleanly(forked: list[int],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    fds = _open_fds()
+    fork = os.fork  # the fixture's recorder
+
+    def second_fails() -> int:
+        if forked:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        return fork()
+
+    monkeypatch.setattr(os, "fork", second_fails)
+    with pytest.raises(forkpool.WorkerDied, match="cannot start a worker process"):
+        forkpool.run_forked(_slow_pid, list(range(20)), 3)
+    assert len(forked) == 1
+    assert _open_fds() == fds
+    assert _all_reaped(forked)
+
+
 def test_a_dead_worker_is_a_clear_error_from_validate_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _chat_file(tmp_path, monkeypatch)

@@ -11,8 +11,8 @@ more jobs to take, and leaves with ``os._exit``: no atexit handler runs and no i
 buffer is flushed twice. Each finished job is reported to the caller as it finishes, for
 progress.
 
-A child that dies (killed, out of memory) is a :class:`WorkerDied`. An exception raised by a
-job in a child is raised again in the caller, as a process pool would.
+A child that dies (killed, out of memory), or cannot be forked, is a :class:`WorkerDied`. An
+exception raised by a job in a child is raised again in the caller, as a process pool would.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ MAX_JOBS = 4096 // _INDEX
 
 
 class WorkerDied(Exception):
-    """A worker process ended without sending its results."""
+    """A worker process ended without sending its results, or could not start."""
 
 
 def available() -> bool:
@@ -63,7 +63,12 @@ def run_forked(task: Callable[[J], R], jobs: Sequence[J], workers: int,
     try:
         for _ in range(min(workers, len(jobs)) - 1):
             result_r, result_w = os.pipe()
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError as exc:  # out of processes or memory
+                os.close(result_r)
+                os.close(result_w)
+                raise WorkerDied(f"cannot start a worker process ({exc})") from None
             if pid == 0:  # the child: never returns
                 os.close(result_r)
                 _child(task, jobs, queue_r, done_w, result_w)
