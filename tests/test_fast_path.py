@@ -13,7 +13,11 @@ import orjson
 from hypothesis import given
 from hypothesis import strategies as st
 
+from validator.collect import Collector, Tally
+from validator.config import Config
 from validator.engine import validate_bytes
+from validator.formats import preference
+from validator.formats.conversation import check_messages
 
 ROLES = st.sampled_from(["system", "user", "assistant", "tool", "bot"])
 WEIGHTS = st.sampled_from([0, 1, 2, 1.0, True, None, "1"])
@@ -85,3 +89,42 @@ def test_fast_paths_agree_with_the_full_checks(conversation: list[dict[str, Any]
 def test_fast_paths_agree_on_loose_messages(conversation: list[dict[str, Any]]) -> None:
     slow = [{**m, "name": "x"} for m in conversation]
     assert report_of(conversation) == report_of(slow)
+
+
+def preference_report(sample: dict[str, Any]) -> tuple[Any, ...]:
+    report = validate_bytes(orjson.dumps(sample) + b"\n")
+    issues = [(i.line, i.path, i.code, i.severity, i.message) for i in report.issues]
+    return issues, report.to_server_dict(), report.stats["chars_per_sample"]
+
+
+@given(messages(), messages(), st.lists(messages(), min_size=1, max_size=3))
+def test_preference_outputs_fast_path_agrees(preferred: dict[str, Any],
+                                             rejected: dict[str, Any],
+                                             prompt: list[dict[str, Any]]) -> None:
+    """A plain one-message output skips check_messages; with an unread key it takes it."""
+    sample = {"input": {"messages": prompt}, "preferred_output": [preferred],
+              "non_preferred_output": [rejected]}
+    slow = {**sample, "preferred_output": [{**preferred, "name": "x"}],
+            "non_preferred_output": [{**rejected, "name": "x"}]}
+    assert preference_report(sample) == preference_report(slow)
+
+
+_FLAGS = ("has_message_weights", "has_parallel_tool_calls", "has_reasoning", "has_tools",
+          "is_multimodal")
+
+
+@given(messages())
+def test_preference_output_gives_what_check_messages_gives(message: dict[str, Any]) -> None:
+    """The oracle is check_messages itself, so a fast path taken too often shows up too."""
+    reply = {**message, "role": "assistant"}
+    fast_out, fast_tally = Collector(Config()), Tally()
+    preference.check({"input": {"messages": [{"role": "user", "content": "q"}]},
+                      "preferred_output": [reply],
+                      "non_preferred_output": [{"role": "assistant", "content": "other"}]},
+                     fast_out, fast_tally)
+    full_out, full_tally = Collector(Config()), Tally()
+    check_messages([reply], "$.preferred_output", full_out, full_tally, None, turns=False)
+    assert [(i.path, i.code, i.message) for i in fast_out.issues] == [
+        (i.path, i.code, i.message) for i in full_out.issues]
+    for flag in _FLAGS:
+        assert getattr(fast_tally, flag) == getattr(full_tally, flag), flag

@@ -56,6 +56,10 @@ def check(rec: dict[str, Any], out: Collector, tally: Tally) -> None:
             out.add("preference-output-invalid", f"$.{key}[0].role",
                     f"{key} must be an assistant message, not {describe(message.get('role'))}")
             continue
+        content = message.get("content")
+        if len(message) == 2 and type(content) is str:
+            chars += len(content)  # a plain reply: nothing check_messages could report
+            continue
         result = check_messages(value, f"$.{key}", out, tally, declared, turns=False)
         if result is not None:
             chars += result[1]
