@@ -82,8 +82,9 @@ def check_messages(
     for i, m in enumerate(messages):
         # Fast paths: the messages nearly every real dataset is made of, in the documented
         # turn order -- a system/user/assistant message with string content, maybe a 0/1
-        # weight and (assistant) a reasoning string; a tool message answering a pending call.
-        # Anything else, or anything unusual about these, takes the full checks below.
+        # weight and (assistant) a reasoning string; a tool message answering a pending call;
+        # an assistant message making tool calls. Anything else, or anything unusual about
+        # these, takes the full checks below.
         if type(m) is dict:
             role = m.get("role")
             content = m.get("content")
@@ -131,7 +132,7 @@ def check_messages(
             if (role == "assistant" and (content is None or type(content) is str)
                     and type(calls := m.get("tool_calls")) is list and calls
                     and (order_reported or (i and prev != "assistant" and not prev_called))):
-                # an assistant message making tool calls, maybe with content, weight, reasoning
+                # maybe with string or null content, a 0/1 weight, a reasoning string
                 w = m.get("weight")
                 r = m.get("reasoning")
                 if (n_keys == 2 + ("content" in m) + (w is not None) + (r is not None)
