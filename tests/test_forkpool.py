@@ -148,22 +148,26 @@ def _chat_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tail: bytes = b"
     return path
 
 
-def test_a_fork_that_fails_stops_the_others_cleanly(forked: list[int],
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("forks_allowed", [0, 1])
+def test_when_fork_fails_the_workers_there_are_do_every_job(
+        forked: list[int], monkeypatch: pytest.MonkeyPatch, forks_allowed: int) -> None:
     fds = _open_fds()
     fork = os.fork  # the fixture's recorder
 
-    def second_fails() -> int:
-        if forked:
+    def fails_after() -> int:
+        if len(forked) >= forks_allowed:
             raise BlockingIOError(11, "Resource temporarily unavailable")
         return fork()
 
-    monkeypatch.setattr(os, "fork", second_fails)
-    with pytest.raises(forkpool.WorkerDied, match="cannot start a worker process"):
-        forkpool.run_forked(_slow_pid, list(range(20)), 3)
-    assert len(forked) == 1
+    monkeypatch.setattr(os, "fork", fails_after)
+    done: list[int] = []
+    results = forkpool.run_forked(_slow_pid, list(range(20)), 3, done.append)
+    assert [r for r, _ in results] == [j * j for j in range(20)]
+    assert {pid for _, pid in results} == {PARENT, *forked}
+    assert len(forked) == forks_allowed
+    assert sorted(done) == list(range(20))
     assert _open_fds() == fds
-    assert _all_reaped(forked)
+    assert forks_allowed == 0 or _all_reaped(forked)
 
 
 def test_a_dead_worker_is_a_clear_error_from_validate_file(

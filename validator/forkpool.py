@@ -11,7 +11,8 @@ more jobs to take, and leaves with ``os._exit``: no atexit handler runs and no i
 buffer is flushed twice. Each finished job is reported to the caller as it finishes, for
 progress.
 
-A child that dies (killed, out of memory), or cannot be forked, is a :class:`WorkerDied`. An
+A child that dies (killed, out of memory) is a :class:`WorkerDied`. When no more children can
+be forked, the jobs are shared by those there are (at worst the caller does them all). An
 exception raised by a job in a child is raised again in the caller, as a process pool would.
 """
 
@@ -36,7 +37,7 @@ MAX_JOBS = 4096 // _INDEX
 
 
 class WorkerDied(Exception):
-    """A worker process ended without sending its results, or could not start."""
+    """A worker process ended without sending its results."""
 
 
 def available() -> bool:
@@ -47,8 +48,8 @@ def available() -> bool:
 
 def run_forked(task: Callable[[J], R], jobs: Sequence[J], workers: int,
                on_done: Callable[[int], None] | None = None) -> list[R]:
-    """``[task(job) for job in jobs]``, computed by this process and ``workers - 1`` forked
-    children. ``on_done(i)`` is called in this process as each job ``i`` finishes, in the
+    """``[task(job) for job in jobs]``, computed by this process and up to ``workers - 1``
+    forked children. ``on_done(i)`` is called in this process as each job ``i`` finishes, in the
     order they finish."""
     if not 1 <= len(jobs) <= MAX_JOBS:
         raise ValueError(f"between 1 and {MAX_JOBS} jobs, not {len(jobs)}")
@@ -65,10 +66,10 @@ def run_forked(task: Callable[[J], R], jobs: Sequence[J], workers: int,
             result_r, result_w = os.pipe()
             try:
                 pid = os.fork()
-            except OSError as exc:  # out of processes or memory
+            except OSError:  # out of processes or memory: go on with the workers there are
                 os.close(result_r)
                 os.close(result_w)
-                raise WorkerDied(f"cannot start a worker process ({exc})") from None
+                break
             if pid == 0:  # the child: never returns
                 os.close(result_r)
                 _child(task, jobs, queue_r, done_w, result_w)
