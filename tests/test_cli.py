@@ -247,3 +247,46 @@ def test_python_repr_lines_get_a_hint(write: Write) -> None:
     assert code == 1
     assert "JSON strings take double quotes" in out
     assert "json.dumps" in out
+
+
+INTERRUPTIBLE = """
+import sys, time
+from validator import cli, parallel
+parallel.MIN_CHUNK_BYTES = 1 << 12
+def stuck(job):
+    time.sleep(60)  # every worker waits here until Ctrl-C
+parallel.scan_range = stuck
+print("started", flush=True)
+sys.exit(cli.main(["validate", "--workers", "2", sys.argv[1]]))
+"""
+
+
+def test_ctrl_c_stops_workers_without_a_traceback(write: Write) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = write("interrupt-me.jsonl", *[CHAT] * 2000)
+    child = subprocess.Popen([sys.executable, "-c", INTERRUPTIBLE, str(path)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    assert child.stdout is not None
+    assert child.stdout.readline() == "started\n"
+    time.sleep(1.0)  # the workers are forked and waiting
+    os.killpg(child.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
+    _, err = child.communicate(timeout=30)
+    assert child.returncode == 130
+    assert err.strip() == "ftdata: interrupted"
+    time.sleep(0.2)
+    left = [pid for pid in os.listdir("/proc") if pid.isdigit()
+            and str(path).encode() in _cmdline(pid)]
+    assert left == []
+
+
+def _cmdline(pid: str) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read()
+    except OSError:
+        return b""

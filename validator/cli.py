@@ -133,6 +133,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     except FtdataError as exc:
         err.write(f"ftdata: error: {exc}\n")
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: workers are stopped on the way out; no traceback
+        err.write("\nftdata: interrupted\n")
+        return 130
 
 
 def _config(args: argparse.Namespace) -> Config:
