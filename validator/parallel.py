@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import BinaryIO
@@ -152,23 +153,25 @@ def scan_parallel(
     quarantine ``router``, each worker writes its range's outputs to a temporary folder and
     they are appended to the router's, in file order.
     """
-    chunks = workers * CHUNKS_PER_WORKER
-    if router is None:
-        jobs = plan_jobs(path, handle, size, purpose=purpose, config=config, chunks=chunks)
+    with _parts_folder(router is not None) as parts:
+        jobs = plan_jobs(path, handle, size, purpose=purpose, config=config,
+                         chunks=workers * CHUNKS_PER_WORKER, parts=parts)
         if jobs is None:
             return False
         _run(jobs, workers, out, tally, progress)
-        return True
+        if router is not None and parts is not None:
+            join_parts(parts, (job.start for job in jobs), router)
+    return True
+
+
+def _parts_folder(wanted: bool) -> AbstractContextManager[str | None]:
+    """A temporary folder for the workers' quarantine outputs; None (and no tempfile import)
+    when there is no quarantine split."""
+    if not wanted:
+        return nullcontext(None)
     import tempfile  # noqa: PLC0415 - only a quarantine split needs it
 
-    with tempfile.TemporaryDirectory(prefix="ftdata-split-") as parts:
-        jobs = plan_jobs(path, handle, size, purpose=purpose, config=config, chunks=chunks,
-                         parts=parts)
-        if jobs is None:
-            return False
-        _run(jobs, workers, out, tally, progress)
-        join_parts(parts, (job.start for job in jobs), router)
-    return True
+    return tempfile.TemporaryDirectory(prefix="ftdata-split-")
 
 
 def plan_jobs(path: str, handle: BinaryIO, size: int, *, purpose: str, config: Config,
