@@ -141,3 +141,28 @@ def test_cli_workers_option(tmp_path: Path) -> None:
     err = io.StringIO()
     assert main(["validate", "--workers", "0", str(path)], stdout=io.StringIO(), stderr=err) == 2
     assert "workers must be at least 1" in err.getvalue()
+
+
+def test_large_files_get_ranges_of_bounded_size_a_multiple_of_the_workers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ranges stay short on a file of any size (workers end together, progress moves), and
+    their number divides among the workers."""
+    monkeypatch.setattr(parallel, "MIN_CHUNK_BYTES", 1 << 10)
+    monkeypatch.setattr(parallel, "MAX_CHUNK_BYTES", 1 << 14)
+    path = build(tmp_path / "big.jsonl", [CHAT], copies=4000, seed=3)
+    size = path.stat().st_size
+    seen: list[list[parallel.Job]] = []
+    real = parallel._run
+
+    def spy(jobs: list[parallel.Job], *args: Any) -> None:
+        seen.append(jobs)
+        real(jobs, *args)
+
+    monkeypatch.setattr(parallel, "_run", spy)
+    one = validate_file(path, workers=1)
+    assert validate_file(path, workers=3) == one
+    (jobs,) = seen
+    assert len(jobs) % 3 == 0
+    assert len(jobs) > 3 * parallel.CHUNKS_PER_WORKER  # more than the default count
+    assert max(job.end - job.start for job in jobs) <= (1 << 14) + len(CHAT) + 1
+    assert jobs[-1].end == size

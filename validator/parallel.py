@@ -37,6 +37,9 @@ __all__ = ["PARALLEL_MIN_BYTES", "Job", "available_cores", "merge_results", "pla
 PARALLEL_MIN_BYTES = 64 * 2**20  # below this, starting workers costs more than it saves
 CHUNKS_PER_WORKER = 4  # several ranges per worker even out uneven lines
 MIN_CHUNK_BYTES = 4 * 2**20
+# a range takes a quarter of a second or so: workers finish together on a file of any size,
+# and progress (reported as ranges finish) moves often
+MAX_CHUNK_BYTES = 64 * 2**20
 
 
 def available_cores() -> int:
@@ -154,8 +157,10 @@ def scan_parallel(
     they are appended to the router's, in file order.
     """
     with _parts_folder(router is not None) as parts:
-        jobs = plan_jobs(path, handle, size, purpose=purpose, config=config,
-                         chunks=workers * CHUNKS_PER_WORKER, parts=parts)
+        # a multiple of the workers: equal ranges then end together
+        chunks = workers * max(CHUNKS_PER_WORKER, -(-size // (MAX_CHUNK_BYTES * workers)))
+        jobs = plan_jobs(path, handle, size, purpose=purpose, config=config, chunks=chunks,
+                         parts=parts)
         if jobs is None:
             return False
         _run(jobs, workers, out, tally, progress)
