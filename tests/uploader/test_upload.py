@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 from tests.uploader.conftest import FAST_RETRY, KEY, MIB, MULTIPART, Upload, write_jsonl
@@ -83,6 +84,13 @@ def test_reused_file_that_was_never_preprocessed_is_preprocessed(
         server: LocalServer, client: FilesClient, send: Upload, small: Path) -> None:
     first = send(small, wait=False)
     stored = server.file(first.file_id)
+    # the first preprocess is judged in a server thread: let it end, or it would overwrite
+    # the reset below with RUNNING and COMPLETED (a race that failed about one run in three)
+    deadline = time.monotonic() + 10
+    while stored.status not in ("COMPLETED", "INVALID_FORMAT", "FAILED"):
+        assert time.monotonic() < deadline, stored.history
+        time.sleep(0.002)
+    assert stored.status == "COMPLETED"
     stored.status, stored.history = "PENDING", ["PENDING"]  # as if preprocess never came
     again = send(small)
     assert again.reused and again.status == "COMPLETED"
