@@ -11,7 +11,6 @@ same issues in the same order, same counts, flags and statistics.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -215,14 +214,12 @@ def merge_results(jobs: list[Job], results: Iterable[Result], out: Collector, ta
 
 
 def _start_method() -> str:
+    """How the process pool starts its workers. It serves where forkpool cannot: with other
+    threads running (a fork could copy a lock one of them holds), or off Linux. So never fork:
+    a forkserver where the platform has one, else spawn (Windows)."""
     import multiprocessing  # noqa: PLC0415
 
-    """fork while this process has one thread: workers start at once with everything imported.
-    With other threads running (the uploader's, a caller's), fork could copy a held lock, so
-    workers come from a forkserver instead."""
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
-        return "fork"
-    return "forkserver"
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 
 def _run(jobs: list[Job], workers: int, out: Collector, tally: Tally,
