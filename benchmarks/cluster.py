@@ -17,7 +17,7 @@ from typing import Any
 from distributed import Client, LocalCluster
 
 from benchmarks.generate import generate, parse_size
-from validator.cluster import validate_corpus
+from validator.run.cluster import validate_corpus
 
 # distributed's constructors carry no annotations
 make_cluster: Any = LocalCluster

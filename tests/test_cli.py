@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from tests.conftest import CHAT
-from validator.cli import main
+from validator.cli.main import main
 from validator.report import SERVER_FIELDS
 
 Write = Callable[..., Path]
@@ -187,7 +187,7 @@ class _Terminal(io.StringIO):
 
 def test_progress_line_is_drawn_on_a_terminal_and_cleared(write: Write,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    from validator import cli
+    from validator.cli import main as cli
 
     monkeypatch.setattr(cli, "PROGRESS_MIN_BYTES", 0)
     path = write("ok.jsonl", CHAT)
@@ -251,7 +251,8 @@ def test_python_repr_lines_get_a_hint(write: Write) -> None:
 
 INTERRUPTIBLE = """
 import sys, time
-from validator import cli, parallel
+from validator.cli import main as cli
+from validator.run import parallel
 parallel.MIN_CHUNK_BYTES = 1 << 12
 def stuck(job):
     time.sleep(60)  # every worker waits here until Ctrl-C

@@ -16,12 +16,12 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from validator import cluster, parallel  # noqa: E402
-from validator.cli import main  # noqa: E402
+from validator.cli.main import main  # noqa: E402
 from validator.config import Config  # noqa: E402
-from validator.engine import validate_file  # noqa: E402
 from validator.errors import UsageError  # noqa: E402
-from validator.parallel import Job, scan_range  # noqa: E402
+from validator.run import cluster, parallel  # noqa: E402
+from validator.run.parallel import Job, scan_range  # noqa: E402
+from validator.run.pipeline import validate_file  # noqa: E402
 
 CHAT = orjson.dumps({"messages": [{"role": "user", "content": "hi ✓"},
                                   {"role": "assistant", "content": "hello"}]})

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CHAT
-from validator.cli import main
+from validator.cli.main import main
 from validator.config import Config, find_pyproject, load_config, parse_size
 from validator.errors import ConfigError
 from validator.issues import Severity

@@ -29,9 +29,9 @@ from typing import Any
 import pytest
 
 from validator.config import from_table
-from validator.engine import validate_file
 from validator.report import SERVER_FIELDS, Report
 from validator.rules import RULES
+from validator.run.pipeline import validate_file
 
 DATA = Path(__file__).parent / "data"
 EXPECTED = ".expected.json"

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from validator.engine import validate_file
 from validator.report import SERVER_FIELDS
+from validator.run.pipeline import validate_file
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 INVALID = EXAMPLES / "invalid"

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from validator.collect import Collector, Tally
 from validator.config import Config
-from validator.engine import validate_bytes
 from validator.formats import preference
 from validator.formats.conversation import check_messages
+from validator.run.pipeline import validate_bytes
 
 ROLES = st.sampled_from(["system", "user", "assistant", "tool", "bot"])
 WEIGHTS = st.sampled_from([0, 1, 2, 1.0, True, None, "1"])
@@ -123,7 +123,7 @@ def test_preference_output_gives_what_check_messages_gives(message: dict[str, An
                       "non_preferred_output": [{"role": "assistant", "content": "other"}]},
                      fast_out, fast_tally)
     full_out, full_tally = Collector(Config()), Tally()
-    check_messages([reply], "$.preferred_output", full_out, full_tally, None, turns=False)
+    check_messages([reply], ("preferred_output",), full_out, full_tally, None, turns=False)
     assert [(i.path, i.code, i.message) for i in fast_out.issues] == [
         (i.path, i.code, i.message) for i in full_out.issues]
     for flag in _FLAGS:

@@ -12,10 +12,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from validator import forkpool, parallel
 from validator.config import Config
-from validator.engine import validate_file
 from validator.errors import FtdataError
+from validator.run import forkpool, parallel
+from validator.run.pipeline import validate_file
 
 pytestmark = pytest.mark.skipif(not forkpool.available(), reason="Linux, one thread")
 

@@ -12,9 +12,10 @@ import pytest
 import zstandard
 
 from tests.conftest import CHAT
-from validator import engine, validate_file, validate_stream
-from validator.cli import main
-from validator.rules import LIMITS
+from validator import validate_file, validate_stream
+from validator.cli.main import main
+from validator.limits import LIMITS
+from validator.run import pipeline as engine
 
 LINE = orjson.dumps(CHAT) + b"\n"
 

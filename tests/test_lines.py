@@ -7,7 +7,7 @@ from itertools import pairwise
 from hypothesis import given
 from hypothesis import strategies as st
 
-from validator.lines import TooLong, split_lines
+from validator.read.lines import TooLong, split_lines
 
 
 def blocks_of(data: bytes, cuts: list[int]) -> list[bytes]:

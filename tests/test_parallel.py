@@ -12,10 +12,11 @@ from typing import Any
 import orjson
 import pytest
 
-from validator import engine, forkpool, parallel
-from validator.cli import main
+from validator.cli.main import main
 from validator.config import Config
-from validator.engine import validate_file
+from validator.run import forkpool, parallel
+from validator.run import pipeline as engine
+from validator.run.pipeline import validate_file
 
 DATA = Path(__file__).parent / "data"
 

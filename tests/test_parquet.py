@@ -20,12 +20,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from validator import parquet
 from validator.collect import Collector
 from validator.config import from_table
-from validator.engine import validate_file
+from validator.files import parquet
+from validator.issues import Location
 from validator.report import Report
 from validator.rules import RULES
+from validator.rules.codes import Code
+from validator.run.pipeline import validate_file
 
 CONFIG = from_table({"max-errors": 1000})
 PARQUET_CODES = {code for code in RULES if code.startswith("parquet-")}
@@ -431,7 +433,7 @@ def kept(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
     lines: list[int | None] = []
     add_at = Collector.add_at
 
-    def spy(self: Collector, line: int | None, code: str, path: str | None,
+    def spy(self: Collector, line: int | None, code: Code, path: Location | None,
             message: str) -> None:
         lines.append(line)
         add_at(self, line, code, path, message)
@@ -529,8 +531,8 @@ def test_garbage_in_a_page_is_one_error(tmp_path: Path, small_batches: Callable[
 def test_jsonl_runs_never_import_pyarrow(tmp_path: Path) -> None:
     data = tmp_path / "train.jsonl"
     data.write_text('{"text": "hello"}\n')
-    probe = ("import sys; from validator import validate_file; import validator.tabular, "
-             "validator.parquet; assert validate_file(sys.argv[1]).valid; "
+    probe = ("import sys; from validator import validate_file; import validator.files.csv, "
+             "validator.files.parquet; assert validate_file(sys.argv[1]).valid; "
              "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pyarrow'))")
     done = subprocess.run([sys.executable, "-c", probe, str(data)], capture_output=True,
                           text=True, check=True)

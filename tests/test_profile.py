@@ -11,8 +11,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from validator.cli import main
-from validator.profile import Tokenizer, profile_file
+from validator.cli.main import main
+from validator.stats.dataset import Tokenizer, profile_file
 
 CHAT = {"messages": [{"role": "system", "content": "be brief"},
                      {"role": "user", "content": "hello there"},

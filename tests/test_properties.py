@@ -38,7 +38,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, assume, find, given, note, settings
 from hypothesis import strategies as st
 
-from validator.engine import PURPOSES, validate_bytes, validate_file
+from validator import validate_bytes, validate_file
+from validator.purposes import PURPOSES
 from validator.report import SERVER_FIELDS, Report
 from validator.rules import RULES
 
@@ -893,7 +894,8 @@ def test_bytes_and_file_agree(kind: str, data: st.DataObject) -> None:
 
 
 # SPEC §1 and §3: JSONL for every purpose, CSV only for eval, Parquet only for fine-tune.
-ACCEPTED_PURPOSES = {"jsonl": set(PURPOSES), "csv": {"eval"}, "parquet": {"fine-tune"}}
+ACCEPTED_PURPOSES: dict[str, set[str]] = {"jsonl": set(PURPOSES), "csv": {"eval"},
+                                          "parquet": {"fine-tune"}}
 SMALL_FILES: dict[str, Callable[[], bytes]] = {
     "jsonl": lambda: b'{"text": "hello"}\n',
     "csv": lambda: _csv([["question", "answer"], ["2 + 2?", "4"]]),

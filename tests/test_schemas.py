@@ -25,9 +25,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from validator import schemas, validate_bytes
-from validator.cli import main
-from validator.detect import detect
+from validator.cli.main import main
 from validator.errors import UsageError
+from validator.formats.detect import detect
 from validator.rules import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,12 +131,15 @@ def test_cli_lists_and_prints(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.getvalue() == ""
 
 
-def test_wheel_ships_the_schemas(tmp_path: Path) -> None:
-    """The wheel's file list holds every schema (building it takes about a second)."""
+def test_wheel_ships_the_schemas_and_the_rule_registry(tmp_path: Path) -> None:
+    """The wheel's file list holds every schema and the rule registry (building it takes about
+    a second)."""
     wheel = build_wheel(tmp_path)
     with zipfile.ZipFile(wheel) as zf:
-        shipped = {n for n in zf.namelist() if n.startswith("validator/schemas/")}
+        names = set(zf.namelist())
+    shipped = {n for n in names if n.startswith("validator/schemas/") and n.endswith(".json")}
     assert shipped == {f"validator/schemas/{name}.json" for name in EXPECTED_NAMES}
+    assert "validator/rules/registry.toml" in names
 
 
 def build_wheel(out: Path) -> Path:

@@ -59,3 +59,7 @@ def test_installed_wheel_loads_the_schemas(tmp_path: Path) -> None:
                          cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
     assert cli.returncode == 0, cli.stderr
     assert '"$id": "https://ftdata.dev/schemas/conversation.json"' in cli.stdout
+    rules = subprocess.run([str(venv / "bin" / "ftdata"), "rules"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    assert rules.returncode == 0, rules.stderr
+    assert rules.stdout.startswith("file-unreadable ")

@@ -11,12 +11,12 @@ from pathlib import Path
 import orjson
 import pytest
 
-from validator import forkpool, parallel
-from validator.cli import main
+from validator.cli.main import main
 from validator.config import Config
 from validator.errors import UsageError
-from validator.route import FileRouter
-from validator.split import check_records, sidecar_path, split_file, split_stream
+from validator.run import forkpool, parallel
+from validator.run.route import FileRouter
+from validator.run.split import check_records, sidecar_path, split_file, split_stream
 
 GOOD = [
     orjson.dumps({"messages": [{"role": "user", "content": f"q{i} é ✓"},

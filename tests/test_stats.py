@@ -7,7 +7,7 @@ import statistics
 from hypothesis import given
 from hypothesis import strategies as st
 
-from validator.stats import Sketch
+from validator.stats.sketch import Sketch
 
 
 def sketch_of(values: list[int]) -> Sketch:

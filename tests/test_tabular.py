@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from validator.config import from_table
-from validator.engine import validate_file
 from validator.report import Report
+from validator.run.pipeline import validate_file
 
 CONFIG = from_table({"max-errors": 1000})
 

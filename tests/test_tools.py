@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from validator.engine import validate_bytes
+from validator.run.pipeline import validate_bytes
 
 SEARCH = {"type": "object", "properties": {"q": {"type": "string"}, "n": {"type": "integer"}},
           "required": ["q"], "additionalProperties": False}

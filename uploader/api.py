@@ -32,7 +32,7 @@ from uploader.session import (
     make_session,
     origin,
 )
-from validator.errors import UsageError
+from validator import UsageError
 
 __all__ = ["FilesClient", "conflict_file_id"]
 

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from uploader.errors import FileChangedError
-from validator.errors import FileAccessError
-from validator.source import stat_path
+from validator import FileAccessError
 
 __all__ = ["BLOCK_SIZE", "FileRange", "LockstepHasher", "Outgoing", "Snapshot"]
 
@@ -30,6 +29,15 @@ def _open(path: str) -> BinaryIO:
         raise FileAccessError(path, f"cannot open: {exc.strerror or exc}") from None
 
 
+def _stat(path: str) -> os.stat_result:
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        raise FileAccessError(path, "no such file") from None
+    except OSError as exc:
+        raise FileAccessError(path, f"cannot read: {exc.strerror or exc}") from None
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """Size and modification time: what "the same file" means between two moments."""
@@ -40,7 +48,7 @@ class Snapshot:
 
     @classmethod
     def take(cls, path: str) -> Snapshot:
-        st = stat_path(path)
+        st = _stat(path)
         return cls(path, st.st_size, st.st_mtime_ns)
 
     def check(self, when: str) -> None:

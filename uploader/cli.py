@@ -24,10 +24,7 @@ from uploader.errors import ValidationFailed
 from uploader.gate import UploadResult, upload
 from uploader.protocol import PART_TARGET_BYTES, PURPOSES, SINGLE_MAX_BYTES
 from uploader.server import DEMO_KEY, LocalServer
-from validator.config import parse_size
-from validator.errors import ConfigError
-from validator.progress import Progress, format_size
-from validator.render import RENDERERS
+from validator import RENDERERS, ConfigError, Progress, format_size, parse_size
 
 __all__ = ["register"]
 

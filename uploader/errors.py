@@ -23,10 +23,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-from validator.errors import FtdataError
+from validator import FtdataError
 
 if TYPE_CHECKING:
-    from validator.report import Report
+    from validator import Report
 
 __all__ = [
     "ApiError",

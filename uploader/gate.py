@@ -34,13 +34,18 @@ from uploader.protocol import (
     PART_CONCURRENCY,
     PART_MIN_BYTES,
     PART_TARGET_BYTES,
-    PURPOSES,
     SINGLE_MAX_BYTES,
 )
 from uploader.single import upload_single
-from validator import Config, Report, validate_file
-from validator.errors import UsageError
-from validator.source import compression, file_type
+from validator import (
+    Config,
+    Report,
+    UsageError,
+    check_purpose,
+    compression,
+    file_type,
+    validate_file,
+)
 
 __all__ = ["Progress", "UploadResult", "upload"]
 
@@ -134,8 +139,7 @@ def _check_options(path: str, purpose: str, threshold: int, part_size: int,
         raise UsageError(f"{path}: cannot upload this file type: the server takes "
                          f"{', '.join('.' + t for t in FILE_TYPES)} (decompress a .jsonl.gz or "
                          ".jsonl.zst first)")
-    if purpose not in PURPOSES:
-        raise UsageError(f"unknown purpose {purpose!r}: use one of {', '.join(PURPOSES)}")
+    check_purpose(purpose)
     if not 0 <= threshold <= SINGLE_MAX_BYTES:
         raise UsageError("the multipart threshold must be between 0 and 5 GiB: the API takes "
                          "single uploads of 5 GiB at most")

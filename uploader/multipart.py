@@ -27,7 +27,7 @@ from uploader.protocol import (
     PART_TARGET_BYTES,
     unwrap_file,
 )
-from validator.errors import UsageError
+from validator import UsageError
 
 __all__ = ["Part", "plan_parts", "upload_multipart"]
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from validator.engine import PURPOSES
-from validator.source import FILE_TYPES
+from validator import FILE_TYPES, PURPOSES
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -6,32 +6,100 @@
 
 Everything about the data is in the returned :class:`Report`; exceptions
 (:mod:`validator.errors`) mean the file could not be read or the call was wrong.
+
+The names below are the public API, and the only ones the uploader uses (a test pins
+``__all__``). The quarantine split, the Dask corpus run, the rule registry and the option
+helpers for commands that plug into ``ftdata`` load on first use, so ``import validator``
+stays small.
 """
 
-from validator.config import Config, load_config
-from validator.engine import PURPOSES, validate_bytes, validate_file, validate_stream
-from validator.errors import ConfigError, FileAccessError, FtdataError, UsageError
-from validator.issues import Issue, Severity
-from validator.report import Report
-from validator.rules import RULES, Rule
+from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING, Any
+
+from validator.cli.progress import Progress, format_size
+from validator.config import Config, load_config, parse_size, resolve_config
+from validator.errors import ConfigError, FileAccessError, FtdataError, UsageError
+from validator.issues import Issue, Severity
+from validator.purposes import (
+    FILE_TYPES,
+    PURPOSES,
+    FileType,
+    Purpose,
+    check_purpose,
+    compression,
+    file_type,
+    resolve_purpose,
+)
+from validator.report import Report
+from validator.report.renderers import RENDERERS
+from validator.rules.codes import Code
+from validator.run.pipeline import validate_bytes, validate_file, validate_stream
+
+if TYPE_CHECKING:
+    from validator.cli.options import add_config_options, config_from_args
+    from validator.rules import Rule
+    from validator.run.cluster import validate_corpus
+    from validator.run.split import Verdict, check_records, split_file, split_stream
+
 __all__ = [
+    "FILE_TYPES",
     "PURPOSES",
+    "RENDERERS",
     "RULES",
+    "Code",
     "Config",
     "ConfigError",
     "FileAccessError",
+    "FileType",
     "FtdataError",
     "Issue",
+    "Progress",
+    "Purpose",
     "Report",
     "Rule",
     "Severity",
     "UsageError",
+    "Verdict",
     "__version__",
+    "add_config_options",
+    "check_purpose",
+    "check_records",
+    "compression",
+    "config_from_args",
+    "file_type",
+    "format_size",
     "load_config",
+    "parse_size",
+    "resolve_config",
+    "resolve_purpose",
+    "split_file",
+    "split_stream",
     "validate_bytes",
+    "validate_corpus",
     "validate_file",
     "validate_stream",
 ]
+
+_LAZY = {
+    "RULES": "validator.rules",
+    "Rule": "validator.rules",
+    "add_config_options": "validator.cli.options",
+    "config_from_args": "validator.cli.options",
+    "validate_corpus": "validator.run.cluster",
+    "Verdict": "validator.run.split",
+    "check_records": "validator.run.split",
+    "split_file": "validator.run.split",
+    "split_stream": "validator.run.split",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib  # noqa: PLC0415
+
+    return getattr(importlib.import_module(module), name)

@@ -2,6 +2,6 @@
 
 import sys
 
-from validator.cli import main
+from validator.cli.main import main
 
 sys.exit(main())

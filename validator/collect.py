@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from validator.config import Config
-from validator.issues import Issue, Severity
-from validator.stats import Sketch
+from validator.issues import Issue, Location, Severity
+from validator.rules.codes import Code
+from validator.stats.sketch import Sketch
 
 __all__ = ["Collector", "Tally"]
 
@@ -20,8 +21,8 @@ _OFF = Severity.OFF
 
 class Collector:
     """Issues of one file: severities applied, the first ``max_errors`` of each severity kept,
-    all of them counted. ``line`` is the line being checked; checks only name code, path and
-    message."""
+    all of them counted. ``line`` is the line being checked; checks only name code, location
+    and message."""
 
     __slots__ = ("by_code", "capture", "errors", "first_error", "issues", "line", "max_issues",
                  "severity", "warnings")
@@ -37,10 +38,11 @@ class Collector:
         self.line: int | None = None
         self.capture: list[Issue] | None = None  # also gets every issue, uncapped (quarantine)
 
-    def add(self, code: str, path: str | None, message: str) -> None:
-        self.add_at(self.line, code, path, message)
+    def add(self, code: Code, location: Location | None, message: str) -> None:
+        self.add_at(self.line, code, location, message)
 
-    def add_at(self, line: int | None, code: str, path: str | None, message: str) -> None:
+    def add_at(self, line: int | None, code: Code, location: Location | None,
+               message: str) -> None:
         sev = self.severity[code]
         if sev is _OFF:
             return
@@ -52,15 +54,15 @@ class Collector:
             self.warnings += 1
             n = self.warnings
         if self.capture is not None:
-            self.capture.append(Issue(line, path, code, sev, message))
+            self.capture.append(Issue(line, location, code, sev, message))
         if n <= self.max_issues or (sev is _ERROR and self.first_error is None):
-            issue = Issue(line, path, code, sev, message)
+            issue = Issue(line, location, code, sev, message)
             if sev is _ERROR and self.first_error is None:
                 self.first_error = issue
             if n <= self.max_issues:
                 self.issues.append(issue)
 
-    def count(self, code: str, n: int) -> None:
+    def count(self, code: Code, n: int) -> None:
         """Count ``n`` more issues of ``code`` without keeping them: for vectorised checks that
         report the first offending rows with ``add_at`` and only count the rest."""
         sev = self.severity[code]

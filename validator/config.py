@@ -13,6 +13,7 @@ ruff-style::
     error = ["blank-line"]      # codes reported as errors
 
 Overrides apply in the order ignore, warn, error, config before CLI; the last one wins.
+Every command resolves its settings with :func:`resolve_config`.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from typing import Any
 
 from validator.errors import ConfigError
 from validator.issues import Severity
-from validator.rules import LIMITS, RULES
+from validator.limits import LIMITS
+from validator.rules.codes import CODES, DEFAULT_SEVERITY, Code
 
-__all__ = ["Config", "find_pyproject", "load_config", "parse_size"]
+__all__ = ["Config", "find_pyproject", "load_config", "parse_size", "resolve_config"]
 
 _UNITS = {
     "": 1, "B": 1,
@@ -57,8 +59,8 @@ def parse_size(value: str | int) -> int:
 class Config:
     """Validation settings. ``severity`` holds every rule code."""
 
-    severity: Mapping[str, Severity] = field(
-        default_factory=lambda: {code: rule.severity for code, rule in RULES.items()}
+    severity: Mapping[Code, Severity] = field(
+        default_factory=lambda: dict(DEFAULT_SEVERITY)
     )
     max_errors: int = 50
     max_file_bytes: int = LIMITS.max_file_bytes
@@ -84,11 +86,11 @@ class Config:
         return replace(self, severity=sev)
 
 
-def _match(pattern: str) -> list[str]:
+def _match(pattern: str) -> list[Code]:
     pattern = pattern.strip()
-    codes = [c for c in RULES if fnmatch.fnmatchcase(c, pattern)]
+    codes = [c for c in CODES if fnmatch.fnmatchcase(c, pattern)]
     if not codes:
-        close = [c for c in RULES if pattern.split("*")[0] and c.startswith(pattern[:4])]
+        close = [c for c in CODES if pattern.split("*")[0] and c.startswith(pattern[:4])]
         hint = f" (did you mean {', '.join(close[:5])}?)" if close else ""
         raise ConfigError(f"unknown rule code {pattern!r}{hint}; `ftdata rules` lists them")
     return codes
@@ -119,10 +121,44 @@ def find_pyproject(start: Path) -> Path | None:
 _KEYS = {"max-errors", "max-file-size", "max-line-size", "strict", "ignore", "warn", "error"}
 
 
-def load_config(path: Path | None) -> Config:
-    """Config from the [tool.ftdata] table of ``path`` (defaults when ``path`` is None)."""
+def resolve_config(
+    start: Path | None = None,
+    *,
+    config_file: Path | None = None,
+    isolated: bool = False,
+    base: Config | None = None,
+    max_errors: int | None = None,
+    ignore: Iterable[str] = (),
+    warn: Iterable[str] = (),
+    error: Iterable[str] = (),
+    strict: bool = False,
+) -> Config:
+    """The settings of one run, as every command resolves them.
+
+    In order, each step over the one before: ``base`` (a command's own defaults, such as the
+    HTML report's longer issue list), the ``[tool.ftdata]`` table of ``config_file`` or else of
+    the nearest ``pyproject.toml`` at or above ``start`` (the working directory by default;
+    none at all when ``isolated``), then the overrides given here (the CLI flags).
+    """
+    if isolated:
+        where = None
+    elif config_file is not None:
+        where = config_file
+    else:
+        where = find_pyproject(Path.cwd() if start is None else start)
+    cfg = load_config(where, base=base)
+    if max_errors is not None:
+        if max_errors < 0:
+            raise ConfigError("max-errors must be >= 0")
+        cfg = replace(cfg, max_errors=max_errors)
+    return cfg.with_overrides(ignore=ignore, warn=warn, error=error, strict=strict)
+
+
+def load_config(path: Path | None, *, base: Config | None = None) -> Config:
+    """Config from the [tool.ftdata] table of ``path`` over ``base`` (the defaults when
+    ``path`` is None)."""
     if path is None:
-        return Config()
+        return base or Config()
     import tomllib  # noqa: PLC0415 - see find_pyproject
 
     try:
@@ -140,11 +176,12 @@ def load_config(path: Path | None) -> Config:
             f"{path}: unknown key(s) in [tool.ftdata]: {', '.join(unknown)}; "
             f"known: {', '.join(sorted(_KEYS))}"
         )
-    return from_table(table, where=str(path))
+    return from_table(table, where=str(path), base=base)
 
 
-def from_table(table: Mapping[str, Any], where: str = "config") -> Config:
-    cfg = Config()
+def from_table(table: Mapping[str, Any], where: str = "config", *,
+               base: Config | None = None) -> Config:
+    cfg = base or Config()
     try:
         if "max-errors" in table:
             n = table["max-errors"]

@@ -1,12 +1,22 @@
-"""An issue is one data problem, as a value: where it is, which rule, how bad, how to fix."""
+"""An issue is one data problem, as a value: where it is, which rule, how bad, how to fix.
+
+Where it is: the 1-based ``line`` and a :data:`Location`, the keys and indexes from the
+record's root down to the offending value. :func:`json_path` is the one place a location
+becomes text (``$.messages[2].content``; keys that are not identifiers are quoted,
+``$["a b"]``), so every renderer and sidecar spells paths alike.
+"""
 
 from __future__ import annotations
 
 import enum
+import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Issue", "Severity"]
+if TYPE_CHECKING:
+    from validator.rules.codes import Code
+
+__all__ = ["Issue", "Location", "Severity", "json_path"]
 
 
 class Severity(enum.StrEnum):
@@ -17,19 +27,43 @@ class Severity(enum.StrEnum):
     OFF = "off"
 
 
+Location = tuple[str | int, ...]
+"""Keys (str) and list indexes (int) from a record's root: ``("messages", 2, "content")``."""
+
+
+def json_path(location: Location | None, root: str = "$") -> str | None:
+    """``location`` as a JSON path from ``root``: ``$.messages[2].content``, ``$["a b"]``."""
+    if location is None:
+        return None
+    parts = [root]
+    for step in location:
+        if isinstance(step, int):
+            parts.append(f"[{step}]")
+        elif step.isidentifier():
+            parts.append(f".{step}")
+        else:
+            parts.append(f"[{json.dumps(step, ensure_ascii=False)}]")
+    return "".join(parts)
+
+
 @dataclass(frozen=True, slots=True)
 class Issue:
     """One problem found in a file.
 
-    ``line`` is 1-based (blank lines counted) and ``None`` for file-level problems; ``path`` is
-    a JSON path such as ``$.messages[2].content`` (``None`` when the whole line or file is meant).
+    ``line`` is 1-based (blank lines counted) and ``None`` for file-level problems;
+    ``location`` the place in the record (``None`` when the whole line or file is meant), and
+    ``path`` the same as a JSON path such as ``$.messages[2].content``.
     """
 
     line: int | None
-    path: str | None
-    code: str
+    location: Location | None
+    code: Code
     severity: Severity
     message: str
+
+    @property
+    def path(self) -> str | None:
+        return json_path(self.location)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -16,7 +16,7 @@ import pytest
 
 from tests.uploader.conftest import MIB, Upload
 from uploader.server import DEMO_KEY, LocalServer
-from validator.cli import main
+from validator.cli.main import main
 
 
 class _Tty(io.StringIO):

@@ -14,7 +14,7 @@ from tests.uploader.conftest import BAD, CHAT, FAST_RETRY, KEY, MULTIPART, Uploa
 from uploader import ApiError, AuthenticationError, FilesClient, UnexpectedResponse, upload
 from uploader.server import LocalServer
 from uploader.session import BearerAuth, make_session, origin
-from validator.cli import main
+from validator.cli.main import main
 from validator.errors import UsageError
 
 

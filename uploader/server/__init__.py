@@ -26,7 +26,7 @@ from uploader.server.journal import Fault, Journal, Recorded
 from uploader.server.storage import StorageHandler
 from uploader.server.store import Store, StoredFile
 from uploader.session import is_loopback
-from validator.errors import UsageError
+from validator import UsageError
 
 __all__ = ["DEMO_KEY", "Fault", "LocalServer", "Recorded", "StoredFile"]
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from validator.collect import Collector, Tally
-from validator.describe import describe
 from validator.formats.conversation import check_messages
+from validator.formats.describe import describe
 from validator.formats.tools import check_tools
-from validator.rules import LIMITS
+from validator.limits import LIMITS
 
 __all__ = ["ALLOWED_KEYS", "check"]
 
@@ -26,37 +26,37 @@ def check(rec: dict[str, Any], out: Collector, tally: Tally, seen: dict[str, int
     cid = rec.get("custom_id")
     if type(cid) is not str or not 1 <= len(cid) <= _MAX_ID:
         what = "is missing" if "custom_id" not in rec else f"is {describe(cid)}"
-        out.add("batch-custom-id", "$.custom_id",
+        out.add("batch-custom-id", ("custom_id",),
                 f"custom_id {what}: each request needs a string custom_id of 1 to {_MAX_ID} "
                 "characters, unique in the file")
     elif cid in seen:
-        out.add("batch-custom-id-duplicate", "$.custom_id",
+        out.add("batch-custom-id-duplicate", ("custom_id",),
                 f"custom_id {cid!r} is already used on line {seen[cid]}: make each one unique")
     elif out.line is not None:
         seen[cid] = out.line
     for key in ("method", "url"):
         if key in rec and type(rec[key]) is not str:
-            out.add("batch-method", f"$.{key}", f"{key} must be a string, not {describe(rec[key])}")
+            out.add("batch-method", (key,), f"{key} must be a string, not {describe(rec[key])}")
     for key in rec:
         if key not in ALLOWED_KEYS:
-            out.add("key-unknown", f"$.{key}",
+            out.add("key-unknown", (key,),
                     f"key {key!r} is not part of a batch request: trim it")
     _check_body(rec.get("body"), out, tally)
 
 
 def _check_body(body: Any, out: Collector, tally: Tally) -> None:
     if type(body) is not dict:
-        out.add("batch-body", "$.body",
+        out.add("batch-body", ("body",),
                 'body must be an object such as {"model": "...", "messages": [...]}, '
                 f"not {describe(body)}")
         return
     model = body.get("model")
     if type(model) is not str or not model:
-        out.add("batch-body", "$.body.model",
+        out.add("batch-body", ("body", "model"),
                 f"body needs a string model name, not {describe(model)}")
     if "messages" in body:
-        declared = check_tools(body["tools"], "$.body.tools", out) if "tools" in body else None
-        result = check_messages(body["messages"], "$.body.messages", out, tally, declared,
+        declared = check_tools(body["tools"], ("body", "tools"), out) if "tools" in body else None
+        result = check_messages(body["messages"], ("body", "messages"), out, tally, declared,
                                 need_assistant=False, complete=False)
         if result is not None:
             tally.messages.add(result[0])
@@ -64,10 +64,10 @@ def _check_body(body: Any, out: Collector, tally: Tally) -> None:
     elif "prompt" in body:
         prompt = body["prompt"]
         if type(prompt) is not str:
-            out.add("batch-body", "$.body.prompt",
+            out.add("batch-body", ("body", "prompt"),
                     f"prompt must be a string, not {describe(prompt)}")
         else:
             tally.chars.add(len(prompt))
     else:
-        out.add("batch-body", "$.body",
+        out.add("batch-body", ("body",),
                 "body needs messages (a chat request) or prompt (a completion request)")

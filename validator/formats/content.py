@@ -6,7 +6,8 @@ import binascii
 from typing import Any
 
 from validator.collect import Collector
-from validator.rules import LIMITS
+from validator.issues import Location
+from validator.limits import LIMITS
 
 __all__ = ["check_image_url", "check_parts", "decoded_head"]
 
@@ -50,7 +51,7 @@ def decoded_head(payload: str) -> bytes:
     return binascii.a2b_base64(payload, strict_mode=True)[:12]
 
 
-def check_image_url(url: Any, path: str, out: Collector) -> None:
+def check_image_url(url: Any, path: Location, out: Collector) -> None:
     """One image: a base64 data URL of a JPEG, PNG or WebP, small enough, that decodes."""
     if type(url) is not str or not url:
         out.add("part-invalid", path,
@@ -89,7 +90,7 @@ def check_image_url(url: Any, path: str, out: Collector) -> None:
                 "convert the image")
 
 
-def check_parts(parts: list[Any], path: str, out: Collector,
+def check_parts(parts: list[Any], path: Location, out: Collector,
                 image_place: str | None) -> tuple[int, int]:
     """Check a content-part list; return (images, characters of text).
 
@@ -100,7 +101,7 @@ def check_parts(parts: list[Any], path: str, out: Collector,
     chars = 0
     for j, part in enumerate(parts):
         if type(part) is not dict:
-            out.add("part-invalid", f"{path}[{j}]",
+            out.add("part-invalid", (*path, j),
                     f'a content part must be an object with "type" text or image_url, '
                     f"not {type(part).__name__}")
             continue
@@ -110,21 +111,21 @@ def check_parts(parts: list[Any], path: str, out: Collector,
             if type(text) is str:
                 chars += len(text)
             else:
-                out.add("part-invalid", f"{path}[{j}].text",
+                out.add("part-invalid", (*path, j, "text"),
                         'a text part needs a string "text"')
         elif kind == "image_url":
             images += 1
             if image_place is not None:
-                out.add("image-role", f"{path}[{j}]",
+                out.add("image-role", (*path, j),
                         f"images are only allowed in user messages and instruction prompts, "
                         f"not in {image_place}: move the image to a user message")
             holder = part.get("image_url")
             if type(holder) is dict:
-                check_image_url(holder.get("url"), f"{path}[{j}].image_url.url", out)
+                check_image_url(holder.get("url"), (*path, j, "image_url", "url"), out)
             else:
-                out.add("part-invalid", f"{path}[{j}].image_url",
+                out.add("part-invalid", (*path, j, "image_url"),
                         'an image_url part needs an object "image_url": {"url": "data:..."}')
         else:
-            out.add("part-invalid", f"{path}[{j}].type",
+            out.add("part-invalid", (*path, j, "type"),
                     f'content part type must be "text" or "image_url", not {kind!r}')
     return images, chars

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from validator.collect import Collector, Tally
-from validator.describe import describe
 from validator.formats.content import check_parts
+from validator.formats.describe import describe
 from validator.formats.tools import Declared, check_tool_calls, check_tools
 from validator.formats.weights import check_message_weight
-from validator.rules import LIMITS
+from validator.issues import Location
+from validator.limits import LIMITS
 
 __all__ = ["Messages", "check", "check_messages"]
 
@@ -31,10 +32,10 @@ def check(rec: dict[str, Any], out: Collector, tally: Tally) -> None:
     declared = None
     if "tools" in rec:
         tools = rec["tools"]
-        declared = check_tools(tools, "$.tools", out)
+        declared = check_tools(tools, ("tools",), out)
         if tools:
             tally.has_tools = True
-    result = check_messages(rec["messages"], "$.messages", out, tally, declared)
+    result = check_messages(rec["messages"], ("messages",), out, tally, declared)
     if result is not None:
         tally.messages.add(result[0])
         tally.chars.add(result[1])
@@ -42,7 +43,7 @@ def check(rec: dict[str, Any], out: Collector, tally: Tally) -> None:
 
 def check_messages(
     messages: Any,
-    base: str,
+    base: Location,
     out: Collector,
     tally: Tally,
     declared: Declared | None,
@@ -51,7 +52,7 @@ def check_messages(
     turns: bool = True,
     complete: bool = True,
 ) -> Messages | None:
-    """Check a message list at JSON path ``base``.
+    """Check a message list at ``base``.
 
     ``turns`` enables the turn-order and tool-call pairing rules (off for a preference output,
     which is one assistant message answering an input elsewhere). ``complete`` says the list is
@@ -139,7 +140,7 @@ def check_messages(
                         and (w is None or (type(w) is int and 0 <= w <= 1))
                         and (r is None or type(r) is str)):
                     for n_call, cid in enumerate(check_tool_calls(
-                            calls, f"{base}[{i}].tool_calls", out, declared)):
+                            calls, (*base, i, "tool_calls"), out, declared)):
                         called.add(cid)
                         pending[cid] = (i, n_call)
                     tally.has_tools = True
@@ -161,7 +162,7 @@ def check_messages(
                     prev_called = True
                     continue
         if type(m) is not dict:
-            out.add("message-invalid", f"{base}[{i}]",
+            out.add("message-invalid", (*base, i),
                     'a message must be an object {"role": ..., "content": ...}, '
                     f"not {describe(m)}")
             prev = last_role = None
@@ -169,7 +170,7 @@ def check_messages(
         role = m.get("role")
         if type(role) is not str or role not in ROLES:  # a list or object role is unhashable
             what = "has no role" if "role" not in m else f"has role {describe(role)}"
-            out.add("role-invalid", f"{base}[{i}].role",
+            out.add("role-invalid", (*base, i, "role"),
                     f"message {what}: role must be one of system, user, assistant, tool")
             role = None
         last_role = role
@@ -190,32 +191,32 @@ def check_messages(
             part_contents += 1
             tally.is_multimodal = True
             place = None if role == "user" else f"a {role or 'role-less'} message"
-            msg_images, n = check_parts(content, f"{base}[{i}].content", out, place)
+            msg_images, n = check_parts(content, (*base, i, "content"), out, place)
             chars += n
             images += msg_images
             if msg_images > _MAX_IMAGES_MSG:
-                out.add("image-count", f"{base}[{i}].content",
+                out.add("image-count", (*base, i, "content"),
                         f"message has {msg_images} images, over the limit of {_MAX_IMAGES_MSG}: "
                         "split it into several samples")
         elif content is _MISSING or content is None:
             if not makes_calls:
-                out.add("content-missing", f"{base}[{i}]",
+                out.add("content-missing", (*base, i),
                         "message has no content" + (" (null)" if content is None else "")
                         + ": add a string content (only an assistant message with tool_calls "
                         "may leave it out)")
         else:
-            out.add("content-invalid", f"{base}[{i}].content",
+            out.add("content-invalid", (*base, i, "content"),
                     f"content must be a string or a list of content parts, not {describe(content)}")
 
         # weight
         weight = 1
         if "weight" in m:
-            w = check_message_weight(m["weight"], f"{base}[{i}].weight", out)
+            w = check_message_weight(m["weight"], (*base, i, "weight"), out)
             if w is not None:
                 tally.has_message_weights = True
                 weight = w
                 if w == 1 and msg_images:
-                    out.add("image-weight", f"{base}[{i}].weight",
+                    out.add("image-weight", (*base, i, "weight"),
                             "a message holding an image must have weight 0 or no weight")
         if is_assistant:
             assistants += 1
@@ -224,7 +225,7 @@ def check_messages(
         # tool calls
         if has_calls:
             if is_assistant:
-                ids = check_tool_calls(calls, f"{base}[{i}].tool_calls", out, declared)
+                ids = check_tool_calls(calls, (*base, i, "tool_calls"), out, declared)
                 if makes_calls:  # an empty list calls nothing, as an empty tools list declares
                     tally.has_tools = True
                 seen_calls = seen_calls or makes_calls
@@ -234,30 +235,30 @@ def check_messages(
                     called.add(cid)
                     pending[cid] = (i, n_call)
             else:
-                out.add("tool-calls-role", f"{base}[{i}].tool_calls",
+                out.add("tool-calls-role", (*base, i, "tool_calls"),
                         f"tool_calls on a {role or 'role-less'} message are ignored: only "
                         "assistant messages make tool calls")
         if role == "tool":
             tally.has_tools = True
             if turns:
-                _check_tool_answer(m, f"{base}[{i}]", out, seen_calls=seen_calls,
+                _check_tool_answer(m, (*base, i), out, seen_calls=seen_calls,
                                    called=called, pending=pending)
 
         # reasoning
         if "reasoning" in m or "reasoning_content" in m:
-            _check_reasoning(m, f"{base}[{i}]", out, tally, is_assistant)
+            _check_reasoning(m, (*base, i), out, tally, is_assistant)
 
         # turn order (documented, not enforced by the server: report the first break only)
         if not order_reported and role is not None:
             problem = _turn_problem(i, role, prev, prev_called, seen_calls)
             if problem:
-                out.add("turn-order", f"{base}[{i}].role", problem)
+                out.add("turn-order", (*base, i, "role"), problem)
                 order_reported = True
         prev = role
         prev_called = makes_calls
 
     if not order_reported and complete and prev == "tool":
-        out.add("turn-order", f"{base}[{len(messages) - 1}].role",
+        out.add("turn-order", (*base, len(messages) - 1, "role"),
                 "conversation ends with tool results: an assistant message answering them "
                 "comes next")
 
@@ -269,7 +270,7 @@ def check_messages(
                 "every assistant message has weight 0, so this sample trains on nothing")
     if turns:
         for i, n_call in pending.values():
-            out.add("tool-unanswered", f"{base}[{i}].tool_calls[{n_call}]",
+            out.add("tool-unanswered", (*base, i, "tool_calls", n_call),
                     "tool call is never answered: add a tool message with its tool_call_id")
     if images > _MAX_IMAGES_SAMPLE:
         out.add("image-count", base,
@@ -281,7 +282,8 @@ def check_messages(
     return len(messages), chars, last_role
 
 
-def _check_tool_answer(m: dict[str, Any], path: str, out: Collector, *, seen_calls: bool,
+def _check_tool_answer(m: dict[str, Any], path: Location, out: Collector, *,
+                       seen_calls: bool,
                        called: set[str], pending: dict[str, tuple[int, int]]) -> None:
     if not seen_calls:
         out.add("tool-orphan", path,
@@ -290,16 +292,16 @@ def _check_tool_answer(m: dict[str, Any], path: str, out: Collector, *, seen_cal
         return
     cid = m.get("tool_call_id")
     if type(cid) is not str:
-        out.add("tool-call-id", f"{path}.tool_call_id",
+        out.add("tool-call-id", (*path, "tool_call_id"),
                 "tool message has no string tool_call_id: set it to the id of the call it answers")
     elif cid not in called:
-        out.add("tool-call-id", f"{path}.tool_call_id",
+        out.add("tool-call-id", (*path, "tool_call_id"),
                 f"tool_call_id {cid!r} matches no earlier tool call in this sample")
     else:
         pending.pop(cid, None)
 
 
-def _check_reasoning(m: dict[str, Any], path: str, out: Collector, tally: Tally,
+def _check_reasoning(m: dict[str, Any], path: Location, out: Collector, tally: Tally,
                      is_assistant: bool) -> None:
     both = "reasoning" in m and "reasoning_content" in m
     if both:
@@ -310,10 +312,10 @@ def _check_reasoning(m: dict[str, Any], path: str, out: Collector, tally: Tally,
             continue
         value = m[key]
         if type(value) is not str:
-            out.add("reasoning-invalid", f"{path}.{key}",
+            out.add("reasoning-invalid", (*path, key),
                     f"{key} must be a string, not {describe(value)}")
         elif not is_assistant:
-            out.add("reasoning-role", f"{path}.{key}",
+            out.add("reasoning-role", (*path, key),
                     f"{key} on a non-assistant message is ignored: move it to the assistant reply")
         elif value:
             tally.has_reasoning = True

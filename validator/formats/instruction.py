@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from validator.collect import Collector, Tally
-from validator.describe import describe
 from validator.formats.content import check_parts
-from validator.rules import LIMITS
+from validator.formats.describe import describe
+from validator.limits import LIMITS
 
 __all__ = ["check"]
 
@@ -20,17 +20,17 @@ def check(rec: dict[str, Any], out: Collector, tally: Tally) -> None:
         if type(value) is str:
             chars += len(value)
             if key == "completion" and not value.strip():
-                out.add("completion-empty", "$.completion",
+                out.add("completion-empty", ("completion",),
                         "completion is empty: the model learns to answer with nothing")
         elif type(value) is list:
             tally.is_multimodal = True
-            n_images, n_chars = check_parts(value, f"$.{key}", out, place)
+            n_images, n_chars = check_parts(value, (key,), out, place)
             images += n_images
             chars += n_chars
         else:
-            out.add("field-invalid", f"$.{key}",
+            out.add("field-invalid", (key,),
                     f"{key} must be a string or a list of content parts, not {describe(value)}")
     if images > LIMITS.max_images_per_sample:
-        out.add("image-count", "$.prompt",
+        out.add("image-count", ("prompt",),
                 f"sample has {images} images, over the limit of {LIMITS.max_images_per_sample}")
     tally.chars.add(chars)

@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from validator.collect import Collector
-from validator.describe import describe
+from validator.formats.describe import describe
 from validator.formats.fastschema import Check, compile_fast
+from validator.issues import Location, json_path
+from validator.rules.codes import Code
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -53,16 +55,17 @@ Declared = dict[str, "Params | None"]
 
 _CACHE_LIMIT = 4096
 _cache: dict[bytes, Params | str] = {}
-_tools_cache: dict[tuple[str, bytes], tuple[Declared | None, list[tuple[str, str, str]]]] = {}
+_Recorded = tuple[Code, Location, str]
+_tools_cache: dict[tuple[Location, bytes], tuple[Declared | None, list[_Recorded]]] = {}
 
 
 class _Recorder:
     """Collects what check_tools reports, to replay it for the next sample with these tools."""
 
     def __init__(self) -> None:
-        self.issues: list[tuple[str, str, str]] = []
+        self.issues: list[_Recorded] = []
 
-    def add(self, code: str, path: str, message: str) -> None:
+    def add(self, code: Code, path: Location, message: str) -> None:
         self.issues.append((code, path, message))
 
 
@@ -91,13 +94,13 @@ def _compile_slow(schema: dict[str, Any]) -> Params | str:
         cls.check_schema(schema)
         return Params(schema, None, cls(schema))
     except jsonschema.SchemaError as exc:
-        where = "".join(f"[{p!r}]" if isinstance(p, int) else f".{p}" for p in exc.absolute_path)
-        return f"{exc.message}" + (f" (at parameters{where})" if where else "")
+        where = json_path(tuple(exc.absolute_path), root="parameters")
+        return f"{exc.message}" + (f" (at {where})" if exc.absolute_path else "")
     except Exception as exc:  # user schemas run third-party code: any failure is a data problem
         return f"schema cannot be used: {exc}"
 
 
-def check_tools(tools: Any, path: str, out: Collector) -> Declared | None:
+def check_tools(tools: Any, path: Location, out: Collector) -> Declared | None:
     """Check a ``tools`` list; return the declared tools by name (None if unusable)."""
     try:
         key = (path, orjson.dumps(tools))
@@ -116,7 +119,7 @@ def check_tools(tools: Any, path: str, out: Collector) -> Declared | None:
     return declared
 
 
-def _check_tools(tools: Any, path: str, out: Collector | _Recorder) -> Declared | None:
+def _check_tools(tools: Any, path: Location, out: Collector | _Recorder) -> Declared | None:
     if type(tools) is not list:
         out.add("tools-invalid", path,
                 f'tools must be a list of {{"type": "function", "function": {{...}}}}, '
@@ -124,38 +127,38 @@ def _check_tools(tools: Any, path: str, out: Collector | _Recorder) -> Declared 
         return None
     declared: Declared = {}
     for k, tool in enumerate(tools):
-        p = f"{path}[{k}]"
+        p = (*path, k)
         if type(tool) is not dict:
             out.add("tools-invalid", p,
                     f'a tool must be an object {{"type": "function", "function": {{...}}}}, '
                     f"not {describe(tool)}")
             continue
         if tool.get("type") != "function":
-            out.add("tools-invalid", f"{p}.type",
+            out.add("tools-invalid", (*p, "type"),
                     f'tool type must be "function", not {describe(tool.get("type"))}')
         fn = tool.get("function")
         if type(fn) is not dict:
-            out.add("tools-invalid", f"{p}.function",
+            out.add("tools-invalid", (*p, "function"),
                     'a tool needs an object "function" with at least a string "name"')
             continue
         name = fn.get("name")
         if type(name) is not str or not name:
-            out.add("tools-invalid", f"{p}.function.name",
+            out.add("tools-invalid", (*p, "function", "name"),
                     f"a tool function needs a non-empty string name, not {describe(name)}")
             continue
         if "description" in fn and type(fn["description"]) is not str:
-            out.add("tools-invalid", f"{p}.function.description",
+            out.add("tools-invalid", (*p, "function", "description"),
                     f"a tool description must be a string, not {describe(fn['description'])}")
         schema: Params | None = None
         if "parameters" in fn:
             params = fn["parameters"]
             if type(params) is not dict:
-                out.add("tools-invalid", f"{p}.function.parameters",
+                out.add("tools-invalid", (*p, "function", "parameters"),
                         f"tool parameters must be a JSON Schema object, not {describe(params)}")
             else:
                 compiled = _compile(params)
                 if isinstance(compiled, str):
-                    out.add("tool-schema-invalid", f"{p}.function.parameters",
+                    out.add("tool-schema-invalid", (*p, "function", "parameters"),
                             f"parameters of tool {name!r} are not a valid JSON Schema: {compiled}")
                 else:
                     schema = compiled
@@ -163,7 +166,8 @@ def _check_tools(tools: Any, path: str, out: Collector | _Recorder) -> Declared 
     return declared
 
 
-def check_tool_calls(calls: Any, path: str, out: Collector, declared: Declared | None) -> list[str]:
+def check_tool_calls(calls: Any, path: Location, out: Collector,
+                     declared: Declared | None) -> list[str]:
     """Check an assistant ``tool_calls`` list; return the call ids found."""
     if type(calls) is not list:
         out.add("tool-call-invalid", path,
@@ -174,7 +178,7 @@ def check_tool_calls(calls: Any, path: str, out: Collector, declared: Declared |
                 "tool_calls is an empty list: drop the key, or add the calls")
     ids: list[str] = []
     for k, call in enumerate(calls):
-        p = f"{path}[{k}]"
+        p = (*path, k)
         if type(call) is not dict:
             out.add("tool-call-invalid", p,
                     'a tool call must be an object {"id", "type": "function", "function": {...}}')
@@ -183,26 +187,26 @@ def check_tool_calls(calls: Any, path: str, out: Collector, declared: Declared |
         if type(cid) is str:
             ids.append(cid)
         else:
-            out.add("tool-call-invalid", f"{p}.id",
+            out.add("tool-call-invalid", (*p, "id"),
                     f"a tool call needs a string id, not {describe(cid)}")
         if call.get("type") != "function":
-            out.add("tool-call-invalid", f"{p}.type",
+            out.add("tool-call-invalid", (*p, "type"),
                     f'tool call type must be "function", not {describe(call.get("type"))}')
         fn = call.get("function")
         if type(fn) is not dict:
-            out.add("tool-call-invalid", f"{p}.function",
+            out.add("tool-call-invalid", (*p, "function"),
                     'a tool call needs an object "function": {"name": ..., "arguments": "..."}')
             continue
         name = fn.get("name")
         if type(name) is not str or not name:
-            out.add("tool-call-invalid", f"{p}.function.name",
+            out.add("tool-call-invalid", (*p, "function", "name"),
                     f"a tool call needs a non-empty string function name, not {describe(name)}")
             name = None
-        _check_arguments(fn, f"{p}.function.arguments", out, name, declared)
+        _check_arguments(fn, (*p, "function", "arguments"), out, name, declared)
     return ids
 
 
-def _check_arguments(fn: dict[str, Any], path: str, out: Collector, name: str | None,
+def _check_arguments(fn: dict[str, Any], path: Location, out: Collector, name: str | None,
                      declared: Declared | None) -> None:
     schema = None
     if declared is not None and name is not None:
@@ -210,7 +214,7 @@ def _check_arguments(fn: dict[str, Any], path: str, out: Collector, name: str | 
             schema = declared[name]
         else:
             known = ", ".join(sorted(declared)[:8]) or "none"
-            out.add("tool-undeclared", path.rsplit(".", 1)[0] + ".name",
+            out.add("tool-undeclared", (*path[:-1], "name"),
                     f"tool {name!r} is called but not declared in tools (declared: {known})")
     if "arguments" not in fn:
         out.add("tool-call-invalid", path,
@@ -248,7 +252,7 @@ def _check_arguments(fn: dict[str, Any], path: str, out: Collector, name: str | 
                 f"parameters of tool {name!r} cannot be applied: {exc}")
         return
     if error is not None:
-        where = "".join(f"[{p!r}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+        where = json_path(tuple(error.absolute_path), root="arguments")
         out.add("tool-arguments-schema", path,
                 f"arguments do not match the parameters of tool {name!r}: "
-                f"{error.message}" + (f" (at arguments{where})" if where else ""))
+                f"{error.message}" + (f" (at {where})" if error.absolute_path else ""))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from validator.collect import Collector, Tally
-from validator.describe import describe
+from validator.formats.describe import describe
+from validator.issues import Location
 
 __all__ = ["SAMPLE_WEIGHT_KEY", "check_message_weight", "check_sample_weight"]
 
@@ -14,7 +15,7 @@ __all__ = ["SAMPLE_WEIGHT_KEY", "check_message_weight", "check_sample_weight"]
 SAMPLE_WEIGHT_KEY = "weight"
 
 
-def check_message_weight(value: Any, path: str, out: Collector) -> int | None:
+def check_message_weight(value: Any, path: Location, out: Collector) -> int | None:
     """The weight as 0 or 1, or None when it is not one."""
     kind = type(value)
     if kind is int:
@@ -40,6 +41,6 @@ def check_sample_weight(value: Any, out: Collector, tally: Tally) -> None:
     if (kind is int or kind is float) and value >= 0:
         tally.has_sample_weights = True
     else:
-        out.add("sample-weight-invalid", f"$.{SAMPLE_WEIGHT_KEY}",
+        out.add("sample-weight-invalid", (SAMPLE_WEIGHT_KEY,),
                 f"sample weight must be a number >= 0, not {describe(value)}")
 

@@ -17,8 +17,8 @@ import orjson
 
 from validator.collect import Collector
 from validator.issues import Issue, Severity
-from validator.lines import TooLong
-from validator.parse import BOM
+from validator.read.json_errors import BOM
+from validator.read.lines import TooLong
 
 __all__ = ["FileRouter", "Router", "SplitCounts", "close_parts", "join_parts", "open_parts"]
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from html import escape
 
 from validator import __version__
-from validator.profile import Profile
 from validator.report import SERVER_FIELDS, Report
-from validator.stats import Sketch
+from validator.stats.dataset import Profile
+from validator.stats.sketch import Sketch
 
 __all__ = ["render_html"]
 

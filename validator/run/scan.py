@@ -8,13 +8,13 @@ from collections.abc import Iterable
 import orjson
 
 from validator.collect import Collector, Tally
-from validator.describe import json_type
-from validator.detect import detect
 from validator.formats.batch import check as check_batch
+from validator.formats.describe import json_type
+from validator.formats.detect import detect
 from validator.formats.weights import SAMPLE_WEIGHT_KEY, check_sample_weight
-from validator.lines import TooLong
-from validator.parse import BOM, BOM_MESSAGE, report_json_error
-from validator.rules import LIMITS
+from validator.limits import LIMITS
+from validator.read.json_errors import BOM, BOM_MESSAGE, report_json_error
+from validator.read.lines import TooLong
 
 __all__ = ["scan_jsonl"]
 
@@ -114,7 +114,7 @@ def scan_jsonl(
             allowed = fmt.allowed
             for key in rec:
                 if key not in allowed:
-                    out.add("key-unknown", f"$.{key}",
+                    out.add("key-unknown", (key,),
                             f"key {key!r} is ignored by the server for {name}: "
                             "trim it to speed up upload")
             if SAMPLE_WEIGHT_KEY in rec:

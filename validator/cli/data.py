@@ -45,7 +45,7 @@ def _token_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _tokenizer(args: argparse.Namespace) -> Any:
-    from validator.profile import load_tokenizer  # noqa: PLC0415
+    from validator.stats.dataset import load_tokenizer  # noqa: PLC0415
 
     if args.context_length is not None and not args.tokenizer:
         raise UsageError("--context-length needs --tokenizer")
@@ -53,7 +53,7 @@ def _tokenizer(args: argparse.Namespace) -> Any:
 
 
 def _stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from validator.profile import profile_file  # noqa: PLC0415
+    from validator.stats.dataset import profile_file  # noqa: PLC0415
 
     tokenizer = _tokenizer(args)
     docs = []
@@ -97,11 +97,11 @@ def _stats_text(doc: dict[str, Any]) -> str:
 
 def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from validator.config import Config  # noqa: PLC0415
-    from validator.engine import validate_file  # noqa: PLC0415
-    from validator.profile import profile_file  # noqa: PLC0415
-    from validator.render.html import render_html  # noqa: PLC0415
-    from validator.render.text import summary  # noqa: PLC0415
     from validator.report import Report  # noqa: PLC0415
+    from validator.report.html import render_html  # noqa: PLC0415
+    from validator.report.text import summary  # noqa: PLC0415
+    from validator.run.pipeline import validate_file  # noqa: PLC0415
+    from validator.stats.dataset import profile_file  # noqa: PLC0415
 
     if os.path.exists(args.out) and os.path.samefile(args.out, args.file):
         raise UsageError(f"refusing to overwrite the input {args.file}")

@@ -22,18 +22,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from validator.config import Config
-from validator.engine import (
+from validator.errors import FileAccessError, FtdataError, UsageError
+from validator.purposes import resolve_purpose
+from validator.read.source import Source, is_url, open_input, open_source
+from validator.report import Report
+from validator.run.parallel import Job, merge_results, plan_jobs, scan_range
+from validator.run.pipeline import (
     begin,
     end_jsonl,
     make_report,
-    resolve_purpose,
     validate_file,
     validate_opened,
 )
-from validator.errors import FileAccessError, FtdataError, UsageError
-from validator.parallel import Job, merge_results, plan_jobs, scan_range
-from validator.report import Report
-from validator.source import Source, is_url, open_input, open_source
 
 __all__ = ["CLUSTER_CHUNK_BYTES", "Corpus", "expand_paths", "validate_corpus"]
 

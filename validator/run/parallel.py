@@ -19,16 +19,16 @@ from typing import BinaryIO
 
 import orjson
 
-from validator import forkpool
 from validator.collect import Collector, Tally
 from validator.config import Config
-from validator.detect import detect
 from validator.errors import FtdataError
-from validator.lines import split_lines
-from validator.parse import BOM
-from validator.route import FileRouter, close_parts, join_parts, open_parts
-from validator.scan import scan_jsonl
-from validator.source import BLOCK_SIZE, open_input
+from validator.formats.detect import detect
+from validator.read.json_errors import BOM
+from validator.read.lines import split_lines
+from validator.read.source import BLOCK_SIZE, open_input
+from validator.run import forkpool
+from validator.run.route import FileRouter, close_parts, join_parts, open_parts
+from validator.run.scan import scan_jsonl
 
 __all__ = ["PARALLEL_MIN_BYTES", "Job", "available_cores", "merge_results", "plan_jobs",
            "scan_parallel", "scan_range"]

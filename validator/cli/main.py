@@ -17,25 +17,23 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from validator import __version__, cli_data
-from validator.config import Config, find_pyproject, load_config
-from validator.engine import PURPOSES, resolve_purpose, validate_file, validate_stream
+from validator import __version__
+from validator.cli import data as cli_data
+from validator.cli import rules as cli_rules
+from validator.cli.options import add_config_options, config_from_args
+from validator.cli.progress import Progress
+from validator.config import Config
 from validator.errors import FileAccessError, FtdataError, UsageError
-from validator.progress import Progress
-from validator.render import RENDERERS
+from validator.purposes import PURPOSES, resolve_purpose
 from validator.report import Report
-from validator.rules import RULES
+from validator.report.renderers import RENDERERS
+from validator.run.pipeline import validate_file, validate_stream
 
 __all__ = ["main"]
 
 PROGRESS_MIN_BYTES = 32 * 2**20
-
-
-def _codes(value: str) -> list[str]:
-    return [v.strip() for v in value.split(",") if v.strip()]
 
 
 Run = Callable[[argparse.Namespace, TextIO, TextIO], int]
@@ -72,18 +70,7 @@ def _parser(argv: Sequence[str], err: TextIO) -> argparse.ArgumentParser:
     v.add_argument("--purpose", choices=(*PURPOSES, "auto"), default="fine-tune",
                    help="what the files are for (auto: CSV is eval, the rest fine-tune)")
     v.add_argument("--output", "-o", choices=sorted(RENDERERS), default="text")
-    v.add_argument("--max-errors", type=int, metavar="N",
-                   help="issues shown per severity and file (default 50; counting goes on)")
-    v.add_argument("--strict", action="store_true", help="count warnings as errors")
-    v.add_argument("--ignore", type=_codes, action="append", default=[], metavar="CODES",
-                   help="rule codes or globs to switch off, comma-separated")
-    v.add_argument("--warn", type=_codes, action="append", default=[], metavar="CODES",
-                   help="rule codes or globs to report as warnings")
-    v.add_argument("--error", type=_codes, action="append", default=[], metavar="CODES",
-                   help="rule codes or globs to report as errors")
-    v.add_argument("--config", type=Path, metavar="PYPROJECT",
-                   help="read [tool.ftdata] from this file (default: nearest pyproject.toml)")
-    v.add_argument("--isolated", action="store_true", help="ignore any pyproject.toml")
+    add_config_options(v)
     v.add_argument("--no-progress", action="store_true", help="never draw a progress line")
     v.add_argument("--split", nargs=2, metavar=("CLEAN", "REJECTED"),
                    help="also write every sample without error to CLEAN and every other line "
@@ -99,9 +86,7 @@ def _parser(argv: Sequence[str], err: TextIO) -> argparse.ArgumentParser:
                    help="processes per file (default: all cores for JSONL files of 64 MiB "
                         "or more, else 1); the report is the same for any N")
 
-    r = sub.add_parser("rules", help="list every rule code with its default severity")
-    r.add_argument("--output", "-o", choices=("text", "json"), default="text")
-    r.set_defaults(run=_rules)
+    cli_rules.register(sub)
     sc = sub.add_parser("schema", help="list the JSON Schemas of the formats, or print one",
                         description="Without NAME, list the schema names; with NAME, print that "
                                     "JSON Schema (Draft 2020-12) as one self-contained document.")
@@ -138,24 +123,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         return 130
 
 
-def _config(args: argparse.Namespace) -> Config:
-    where = None if args.isolated else args.config or find_pyproject(Path.cwd())
-    cfg = load_config(where)
-    if args.max_errors is not None:
-        if args.max_errors < 0:
-            raise FtdataError("--max-errors must be >= 0")
-        cfg = Config(severity=cfg.severity, max_errors=args.max_errors,
-                     max_file_bytes=cfg.max_file_bytes, max_line_bytes=cfg.max_line_bytes)
-    return cfg.with_overrides(
-        ignore=[c for group in args.ignore for c in group],
-        warn=[c for group in args.warn for c in group],
-        error=[c for group in args.error for c in group],
-        strict=args.strict,
-    )
-
-
 def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    config = _config(args)
+    config = config_from_args(args)
     show_progress = not args.no_progress and err.isatty()
     if args.files.count("-") > 1:
         raise UsageError("- (standard input) can be given only once")
@@ -204,7 +173,7 @@ def _exit_code(reports: Sequence[Report]) -> int:
 
 
 def _split(args: argparse.Namespace, config: Config, out: TextIO, err: TextIO) -> int:
-    from validator.split import split_file, split_stream  # noqa: PLC0415 - only for --split
+    from validator.run.split import split_file, split_stream  # noqa: PLC0415 - only for --split
 
     if len(args.files) != 1:
         raise UsageError("--split takes exactly one input file")
@@ -231,7 +200,7 @@ def _split(args: argparse.Namespace, config: Config, out: TextIO, err: TextIO) -
 
 
 def _cluster(args: argparse.Namespace, config: Config, out: TextIO) -> int:
-    from validator.cluster import validate_corpus  # noqa: PLC0415 - only with --scheduler
+    from validator.run.cluster import validate_corpus  # noqa: PLC0415 - only with --scheduler
 
     if "-" in args.files:
         raise UsageError("--scheduler reads files and URLs, not standard input")
@@ -251,20 +220,6 @@ def _cluster(args: argparse.Namespace, config: Config, out: TextIO) -> int:
                   f"({s['unreadable']:,} unreadable); {s['errors']:,} errors, "
                   f"{s['warnings']:,} warnings\n")
     return _exit_code(reports)
-
-
-def _rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    if args.output == "json":
-        import orjson  # noqa: PLC0415
-
-        doc = [{"code": r.code, "severity": r.severity.value, "summary": r.summary}
-               for r in RULES.values()]
-        out.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n")
-        return 0
-    width = max(len(code) for code in RULES)
-    for rule in RULES.values():
-        out.write(f"{rule.code:<{width}}  {rule.severity.value:<7}  {rule.summary}\n")
-    return 0
 
 
 def _schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

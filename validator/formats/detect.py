@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from validator.formats import FORMATS, Format
+from validator.rules.codes import Code
 
 __all__ = ["detect"]
 
 
-Problem = tuple[str, None, str]  # (rule code, JSON path, message)
+Problem = tuple[Code, None, str]  # (rule code, location, message)
 
 # Per line, most formats are ruled out by their first key alone: test that before the rest.
 _CANDIDATES = tuple((f.required[0], f.required[1:], f) for f in FORMATS)

@@ -27,7 +27,8 @@ from typing import Any, BinaryIO
 
 from validator.collect import Collector
 from validator.config import Config
-from validator.issues import Severity
+from validator.issues import Location, Severity
+from validator.rules.codes import Code
 
 __all__ = ["PARQUET_COLUMNS", "PARQUET_REQUIRED", "TARGET_BATCH_BYTES", "check_parquet"]
 
@@ -50,8 +51,8 @@ _OFF = Severity.OFF
 # Order of the checks on one row of one column, for issues in a stable order within a row.
 _NULL, _EMPTY, _LENGTH, _VALUE, _TRAINED = range(5)
 
-_Hit = tuple[int, int, int, str, str, str]  # row in batch, column, check, code, path, message
-_Describe = Callable[[int], tuple[str, str]]  # row in batch -> (path, message)
+_Hit = tuple[int, int, int, Code, Location, str]  # row in batch, column, check, code, place, text
+_Describe = Callable[[int], tuple[Location, str]]  # row in batch -> (location, message)
 
 
 def check_parquet(handle: BinaryIO, out: Collector) -> int:
@@ -117,7 +118,7 @@ def _typed_columns(schema: Any, out: Collector) -> list[str]:
                 or pa.types.is_fixed_size_list(kind)) and pa.types.is_integer(kind.value_type):
             columns.append(field.name)
             continue
-        out.add_at(None, "parquet-type", f"$.{field.name}",
+        out.add_at(None, "parquet-type", (field.name,),
                    f"column {field.name} has type {kind}: it must be a list of integer token "
                    "values, such as list<int32> or list<int64> (its values were not checked)")
     return columns
@@ -213,7 +214,7 @@ class _Batch:
         self.base = base
         self.out = out
         self.hits: list[_Hit] = []
-        self.uncounted: dict[str, int] = {}  # offending rows beyond the room, counted last
+        self.uncounted: dict[Code, int] = {}  # offending rows beyond the room, counted last
         # Issues the cap can still keep, per severity, fixed at the start of the batch so every
         # check offers its first rows and the batch's first rows overall are kept.
         left_errors = max(0, out.max_issues - out.errors)
@@ -251,11 +252,11 @@ class _Batch:
         name = col.name
         if col.arr.null_count:
             self._rows("parquet-null", col, _NULL, col.arr.is_null(), lambda row: (
-                f"$.{name}", f"{name} is null: every row needs a list of integers here "
+                (name,), f"{name} is null: every row needs a list of integers here "
                 "(write the list, or drop the row)"))
         if col.flat.null_count:
-            def null_value(row: int, at: int, _: Any, count: int) -> tuple[str, str]:
-                return (f"$.{name}[{at}]", f"{name}[{at}] is null{_more(count, 'null values')}: "
+            def null_value(row: int, at: int, _: Any, count: int) -> tuple[Location, str]:
+                return ((name, at), f"{name}[{at}] is null{_more(count, 'null values')}: "
                         "token lists hold integers only; replace the nulls")
             self._values("parquet-null", col, _NULL, pc.is_null(col.flat), null_value)
 
@@ -263,16 +264,16 @@ class _Batch:
         import pyarrow.compute as pc  # noqa: PLC0415
 
         self._rows("parquet-empty", ids, _EMPTY, pc.equal(ids.lengths, 0), lambda row: (
-            "$.input_ids", "input_ids is empty: a row needs at least one token; drop the row"))
+            ("input_ids",), "input_ids is empty: a row needs at least one token; drop the row"))
 
     def _length(self, col: _Column, ids: _Column) -> None:
         import pyarrow.compute as pc  # noqa: PLC0415
 
         name = col.name
 
-        def describe(row: int) -> tuple[str, str]:
+        def describe(row: int) -> tuple[Location, str]:
             have, want = col.lengths[row].as_py(), ids.lengths[row].as_py()
-            return (f"$.{name}", f"{name} has {_n(have, 'value')} but input_ids has "
+            return ((name,), f"{name} has {_n(have, 'value')} but input_ids has "
                     f"{_n(want, 'token')}: {name} needs one value per token of the row")
         self._rows("parquet-length", col, _LENGTH, pc.not_equal(col.lengths, ids.lengths),
                    describe)
@@ -282,8 +283,8 @@ class _Batch:
 
         bad = pc.or_(pc.less(col.flat, 0), pc.greater(col.flat, 1))
 
-        def describe(row: int, at: int, value: Any, count: int) -> tuple[str, str]:
-            return (f"$.attention_mask[{at}]",
+        def describe(row: int, at: int, value: Any, count: int) -> tuple[Location, str]:
+            return (("attention_mask", at),
                     f"attention_mask[{at}] is {value}{_more(count, 'values not 0 or 1')}: "
                     "the mask holds only 1 (attend to the token) and 0 (padding)")
         self._values("parquet-attention-mask", col, _VALUE, bad, describe)
@@ -296,8 +297,8 @@ class _Batch:
             return  # neither negative labels nor -100: every value is a trained token id
         bad = pc.and_(pc.less(col.flat, 0), pc.not_equal(col.flat, IGNORED_LABEL))
 
-        def describe(row: int, at: int, value: Any, count: int) -> tuple[str, str]:
-            return (f"$.labels[{at}]",
+        def describe(row: int, at: int, value: Any, count: int) -> tuple[Location, str]:
+            return (("labels", at),
                     f"labels[{at}] is {value}{_more(count, 'values below 0 other than -100')}: "
                     f"a label is a token id (>= 0), or {IGNORED_LABEL} to leave the token out "
                     "of the loss")
@@ -314,16 +315,16 @@ class _Batch:
             return
         idle = pc.and_(pc.equal(_per_row(col, trained), 0), pc.greater(col.lengths, 0))
 
-        def describe(row: int) -> tuple[str, str]:
+        def describe(row: int) -> tuple[Location, str]:
             n = col.lengths[row].as_py()
             which = f"all {n} labels are" if n > 1 else "the only label is"
-            return ("$.labels", f"{which} {IGNORED_LABEL}: the row trains on nothing; give "
+            return (("labels",), f"{which} {IGNORED_LABEL}: the row trains on nothing; give "
                     "the tokens to learn their ids as labels, or drop the row")
         self._rows("parquet-nothing-trained", col, _TRAINED, idle, describe)
 
     # -- keeping what the cap holds, counting the rest -----------------------------------
 
-    def _rows(self, code: str, col: _Column, check: int, mask: Any, describe: _Describe) -> None:
+    def _rows(self, code: Code, col: _Column, check: int, mask: Any, describe: _Describe) -> None:
         """Report the rows where ``mask`` (one boolean per row, null = fine) is true."""
         import pyarrow.compute as pc  # noqa: PLC0415
 
@@ -340,8 +341,8 @@ class _Batch:
         for row in rows.slice(0, keep).to_pylist():
             self.hits.append((row, col.order, check, code, *describe(row)))
 
-    def _values(self, code: str, col: _Column, check: int, bad: Any,
-                describe: Callable[[int, int, Any, int], tuple[str, str]]) -> None:
+    def _values(self, code: Code, col: _Column, check: int, bad: Any,
+                describe: Callable[[int, int, Any, int], tuple[Location, str]]) -> None:
         """Report the rows holding a value where ``bad`` (one boolean per value of ``col.flat``,
         null = fine) is true: one issue per row, naming its first bad value and the count."""
         import pyarrow.compute as pc  # noqa: PLC0415
@@ -356,7 +357,7 @@ class _Batch:
         if col.arr.null_count:  # a null row's list may still span values; they do not count
             mask = pc.and_(mask, pc.is_valid(col.arr))
 
-        def first(row: int) -> tuple[str, str]:
+        def first(row: int) -> tuple[Location, str]:
             start, end = col.span(row)
             at = pc.index(bad.slice(start, end - start), True).as_py()
             return describe(row, at, col.flat[start + at].as_py(), counts[row].as_py())

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from validator.issues import Severity
-from validator.render.text import summary
 from validator.report import Report
+from validator.report.text import summary
 
 __all__ = ["render"]
 

@@ -21,13 +21,14 @@ import orjson
 
 from validator.collect import Collector, Tally
 from validator.config import Config
-from validator.engine import PURPOSES, run_file, run_stream
 from validator.errors import FtdataError, UsageError
 from validator.issues import Issue, Severity
-from validator.lines import TooLong, split_lines
+from validator.purposes import check_purpose
+from validator.read.lines import TooLong, split_lines
 from validator.report import Report
-from validator.route import FileRouter, Router, SplitCounts
-from validator.scan import scan_jsonl
+from validator.run.pipeline import run_file, run_stream
+from validator.run.route import FileRouter, Router, SplitCounts
+from validator.run.scan import scan_jsonl
 
 __all__ = ["SplitResult", "Verdict", "check_records", "sidecar_path", "split_file",
            "split_stream"]
@@ -153,8 +154,7 @@ def check_records(records: Iterable[Any], purpose: str = "fine-tune", *,
     """Verdicts for records (dicts, or JSON text/bytes of one record) in order, as for the
     lines of a file: format mixing and batch custom_id uniqueness span the whole iterable.
     Records are checked ``batch`` at a time, so an endless stream works."""
-    if purpose not in PURPOSES:
-        raise UsageError(f"unknown purpose {purpose!r}: use one of {', '.join(PURPOSES)}")
+    check_purpose(purpose)
     state = _RecordState(config or Config(), purpose)
     pending: list[Any] = []
     for record in records:

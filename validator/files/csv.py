@@ -1,6 +1,6 @@
 """Parquet (pre-tokenized fine-tune data) and CSV (eval data).
 
-The Parquet rules live in :mod:`validator.parquet`, which imports pyarrow only when a Parquet
+The Parquet rules live in :mod:`validator.files.parquet`, which imports pyarrow only when a Parquet
 file is met, so JSONL runs and the pre-commit hook start fast.
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from validator.collect import Collector
-from validator.parquet import PARQUET_COLUMNS, check_parquet
-from validator.parse import BOM, BOM_MESSAGE, utf8_message
+from validator.files.parquet import PARQUET_COLUMNS, check_parquet
+from validator.read.json_errors import BOM, BOM_MESSAGE, utf8_message
 
 __all__ = ["PARQUET_COLUMNS", "check_tabular"]
 

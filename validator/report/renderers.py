@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from validator.render import github, json, text
-from validator.report import Report
+from validator.report import Report, github, json, text
 
 __all__ = ["RENDERERS", "Renderer"]
 

@@ -1,6 +1,6 @@
 """The report: the server's ``validation_report`` field for field, plus every issue and stats.
 
-A report is plain data. Renderers (``validator.render``) turn it into text, JSON or GitHub
+A report is plain data. Renderers (``validator.report.renderers``) turn it into text, JSON or GitHub
 annotations; nothing here prints.
 """
 

@@ -2,7 +2,7 @@
 pass with memory flat except for 8 bytes per sample kept to find exact duplicates.
 
 This is description, not validation: lines that do not parse, or match no format, are only
-counted. Distributions use the mergeable :class:`~validator.stats.Sketch`.
+counted. Distributions use the mergeable :class:`~validator.stats.sketch.Sketch`.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from validator.detect import detect
 from validator.errors import FtdataError, UsageError
-from validator.lines import TooLong, split_lines
-from validator.parse import BOM
-from validator.rules import LIMITS
-from validator.source import BlockReader, compression, file_type, open_source
-from validator.stats import Sketch
+from validator.formats.detect import detect
+from validator.limits import LIMITS
+from validator.purposes import compression, file_type
+from validator.read.json_errors import BOM
+from validator.read.lines import TooLong, split_lines
+from validator.read.source import BlockReader, open_source
+from validator.stats.sketch import Sketch
 
 __all__ = ["Profile", "Tokenizer", "load_tokenizer", "profile_file", "profile_stream"]
 
@@ -272,7 +273,7 @@ def _duplicates(hashes: array[int]) -> tuple[int, int]:
 def _profile_parquet(stream: BinaryIO, profile: Profile) -> None:
     import pyarrow.compute as pc  # noqa: PLC0415 - heavy, only for Parquet
 
-    from validator.parquet import IGNORED_LABEL, row_batches  # noqa: PLC0415
+    from validator.files.parquet import IGNORED_LABEL, row_batches  # noqa: PLC0415
 
     try:
         for batch in row_batches(stream, ("input_ids", "labels")):

@@ -17,25 +17,16 @@ from typing import BinaryIO
 from validator.collect import Collector, Tally
 from validator.config import Config
 from validator.errors import UsageError
-from validator.lines import split_lines
-from validator.parallel import PARALLEL_MIN_BYTES, available_cores, scan_parallel
+from validator.limits import LIMITS
+from validator.purposes import FILE_TYPES, PURPOSE_OF_TYPE, check_purpose, compression, file_type
+from validator.read.lines import split_lines
+from validator.read.source import BlockReader, Source, open_source
 from validator.report import Report
-from validator.route import FileRouter
-from validator.rules import LIMITS
-from validator.scan import scan_jsonl
-from validator.source import (
-    FILE_TYPES,
-    BlockReader,
-    Source,
-    compression,
-    file_type,
-    open_source,
-)
+from validator.run.parallel import PARALLEL_MIN_BYTES, available_cores, scan_parallel
+from validator.run.route import FileRouter
+from validator.run.scan import scan_jsonl
 
-__all__ = ["PURPOSES", "resolve_purpose", "validate_bytes", "validate_file", "validate_stream"]
-
-PURPOSES = ("fine-tune", "eval", "batch-api")
-_PURPOSE_OF_TYPE = {"csv": "eval", "parquet": "fine-tune"}  # JSONL serves every purpose
+__all__ = ["validate_bytes", "validate_file", "validate_stream"]
 
 
 def validate_file(
@@ -62,7 +53,7 @@ def run_file(path: str | os.PathLike[str], purpose: str, *, config: Config | Non
              progress: Callable[[int], None] | None, workers: int | None,
              router: FileRouter | None = None) -> Report:
     """:func:`validate_file`, with the lines also routed through a quarantine ``router``."""
-    _check_purpose(purpose)
+    check_purpose(purpose)
     if workers is not None and workers < 1:
         raise UsageError(f"workers must be at least 1, not {workers}")
     source, handle = open_source(os.fspath(path))
@@ -93,7 +84,7 @@ def validate_stream(
 def run_stream(stream: BinaryIO, name: str, purpose: str, *, config: Config | None,
                progress: Callable[[int], None] | None, router: FileRouter | None = None) -> Report:
     """:func:`validate_stream`, with the lines also routed through a quarantine ``router``."""
-    _check_purpose(purpose)
+    check_purpose(purpose)
     return _validate(Source(name, None), stream, purpose, config=config or Config(),
                      progress=progress, workers=1, router=router)
 
@@ -103,21 +94,9 @@ def validate_bytes(
     config: Config | None = None,
 ) -> Report:
     """Validate in-memory ``data`` as if it were a file called ``name``."""
-    _check_purpose(purpose)
+    check_purpose(purpose)
     return _validate(Source(name, len(data)), io.BytesIO(data), purpose,
                      config=config or Config(), progress=None, workers=1)
-
-
-def resolve_purpose(purpose: str, name: str) -> str:
-    """``auto`` picks the purpose from the name (CSV is eval, the rest fine-tune)."""
-    if purpose != "auto":
-        return purpose
-    return "eval" if file_type(name) == "csv" else "fine-tune"
-
-
-def _check_purpose(purpose: str) -> None:
-    if purpose not in PURPOSES:
-        raise UsageError(f"unknown purpose {purpose!r}: use one of {', '.join(PURPOSES)}")
 
 
 @dataclass
@@ -136,7 +115,7 @@ class FileCheck:
 
 
 def begin(source: Source, purpose: str, config: Config) -> FileCheck:
-    _check_purpose(purpose)
+    check_purpose(purpose)
     out = Collector(config)
     packed = compression(source.path)
     kind = _file_rules(source, purpose, config, out, sized=packed is None)
@@ -185,7 +164,7 @@ def _validate(source: Source, handle: BinaryIO, purpose: str, *, config: Config,
         if router is not None:
             raise UsageError(f"{source.path}: only JSONL files can be split into clean and "
                              f"rejected lines, not {check.kind}")
-        from validator.tabular import check_tabular  # noqa: PLC0415 - keeps pyarrow lazy
+        from validator.files.csv import check_tabular  # noqa: PLC0415 - keeps pyarrow lazy
 
         with _seekable(handle) as seekable:
             check.tally.nlines = check_tabular(seekable, check.kind, check.out)
@@ -260,7 +239,7 @@ def _file_rules(source: Source, purpose: str, config: Config, out: Collector, *,
         return None
     if sized and source.size is not None:
         _size_rule(source.size, config, out)
-    wanted = _PURPOSE_OF_TYPE.get(kind)
+    wanted = PURPOSE_OF_TYPE.get(kind)
     if wanted is not None and purpose != wanted:
         out.add_at(None, "purpose-file-type", None,
                    f"{kind} files are only accepted for purpose {wanted}, not {purpose}")

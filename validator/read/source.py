@@ -17,31 +17,10 @@ from typing import BinaryIO
 
 from validator.errors import FileAccessError
 
-__all__ = ["BLOCK_SIZE", "FILE_TYPES", "ArchiveError", "BlockReader", "Source", "compression",
-           "decompress", "file_type", "open_input", "open_source", "stat_path"]
+__all__ = ["BLOCK_SIZE", "ArchiveError", "BlockReader", "Source", "decompress", "is_url",
+           "open_input", "open_source", "stat_path"]
 
 BLOCK_SIZE = 1 << 20
-FILE_TYPES = ("jsonl", "parquet", "csv")  # what the server accepts
-_SUFFIXES = {".jsonl": "jsonl", ".parquet": "parquet", ".csv": "csv"}
-_COMPRESSIONS = {".gz": "gzip", ".zst": "zstd"}  # read for JSONL only, never uploaded
-
-
-def compression(name: str) -> str | None:
-    """``gzip`` or ``zstd`` for ``*.jsonl.gz`` / ``*.jsonl.zst``, else None."""
-    stem, ext = os.path.splitext(name)
-    kind = _COMPRESSIONS.get(ext.lower())
-    return kind if kind and os.path.splitext(stem)[1].lower() == ".jsonl" else None
-
-
-def file_type(name: str) -> str | None:
-    """``jsonl``, ``parquet`` or ``csv`` from the name's extension (any case), else None.
-
-    ``*.jsonl.gz`` and ``*.jsonl.zst`` are ``jsonl`` too (see :func:`compression`).
-    """
-    stem, ext = os.path.splitext(name)
-    if compression(name):
-        ext = os.path.splitext(stem)[1]
-    return _SUFFIXES.get(ext.lower())
 
 
 @dataclass(frozen=True, slots=True)
