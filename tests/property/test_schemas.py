@@ -30,7 +30,7 @@ from validator.errors import UsageError
 from validator.formats.detect import detect
 from validator.rules import RULES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # The rule codes a JSON Schema can express: the shape and type of each value, on its own or
 # given its siblings (an assistant message with tool_calls may drop its content). Each is an

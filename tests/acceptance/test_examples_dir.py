@@ -18,7 +18,7 @@ import pytest
 from validator.report import SERVER_FIELDS
 from validator.run.pipeline import validate_file
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 INVALID = EXAMPLES / "invalid"
 DATA_SUFFIXES = (".jsonl", ".csv", ".parquet")
 

@@ -15,7 +15,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
-from tests.test_schemas import EXPECTED_NAMES, ROOT, build_wheel
+from tests.property.test_schemas import EXPECTED_NAMES, ROOT, build_wheel
 
 CHECK = """
 import json, sys

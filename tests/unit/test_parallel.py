@@ -18,7 +18,7 @@ from validator.run import forkpool, parallel
 from validator.run import pipeline as engine
 from validator.run.pipeline import validate_file
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def corpus_lines() -> list[bytes]:

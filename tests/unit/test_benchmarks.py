@@ -14,7 +14,7 @@ import pytest
 from benchmarks import generate, measure, sdk
 from validator import validate_file
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SIZE = 200_000
 
 FLAGS: dict[str, dict[str, object]] = {

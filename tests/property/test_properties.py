@@ -14,7 +14,7 @@
 (e) Valid batch-api request files give no issue.
 
 The default run is bounded (about 60 examples per test). For a long run:
-``HYPOTHESIS_PROFILE=deep .venv/bin/pytest tests/test_properties.py``.
+``HYPOTHESIS_PROFILE=deep .venv/bin/pytest tests/property/test_properties.py``.
 """
 
 from __future__ import annotations

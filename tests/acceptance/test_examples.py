@@ -33,11 +33,11 @@ from validator.report import SERVER_FIELDS, Report
 from validator.rules import RULES
 from validator.run.pipeline import validate_file
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 EXPECTED = ".expected.json"
 DEFAULT_CONFIG: dict[str, Any] = {"max-errors": 1000}
 # Rules no committed example can raise: an unreadable file is an exception path, and Parquet
-# files are built in tests/test_tabular.py and tests/test_parquet.py rather than committed
+# files are built in tests/unit/test_tabular.py and tests/unit/test_parquet.py rather than committed
 # (test_parquet.py checks that every parquet-* code is raised there).
 NOT_IN_CORPUS = frozenset({"file-unreadable"} | {c for c in RULES if c.startswith("parquet-")})
 
