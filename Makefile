@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint rules clean
 
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +28,16 @@ demo: $(VENV)/.base
 	@echo "== the same failing file as the server's validation_report (JSON) =="
 	$(BIN)/ftdata validate --output json --max-errors 2 examples/invalid/conversation_bad.jsonl | head -n 40; true
 
-test: $(VENV)/.dev
+test: lint
+	$(BIN)/pytest
+
+lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest
+
+# After editing validator/rules/registry.toml: regenerate codes.py and the README's rule table
+rules: $(VENV)/.base
+	$(BIN)/python -m validator.rules.generate
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m benchmarks
