@@ -1,0 +1,86 @@
+"""Parquet memory (SPEC §3): the memory a validation run needs stays flat whatever the file
+size, measured in a fresh process.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+# --------------------------------------------------------------------------------------------
+# Memory: a file of any size validates in flat memory (VmHWM of a fresh process)
+# --------------------------------------------------------------------------------------------
+
+LIMIT_MB = 300
+
+# VmHWM, not ru_maxrss: Linux carries a parent's ru_maxrss across fork+exec, so a child of a
+# large pytest process would report the parent's peak.
+_PROBE = """
+import re, sys, time
+from validator import validate_file
+start = time.perf_counter()
+report = validate_file(sys.argv[1])
+seconds = time.perf_counter() - start
+assert report.valid and not report.warnings, report.issues[:3]
+status = open("/proc/self/status").read()
+peak = int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)) // 1024
+print(report.nlines, peak, round(seconds, 2))
+"""
+
+
+def _make_tokens(path: Path, size_mb: int, *, row_tokens: int, group_rows: int) -> int:
+    """An uncompressed file of random int32 tokens in rows of ``row_tokens``: input_ids,
+    attention_mask (all 1) and labels (30% -100), written one row group at a time."""
+    kind = pa.list_(pa.int32())
+    schema = pa.schema([("input_ids", kind), ("attention_mask", kind), ("labels", kind)])
+    rows = size_mb * 2**20 // (row_tokens * 4 * 3) + 1
+    with pq.ParquetWriter(path, schema, compression="none", use_dictionary=False) as writer:
+        done = 0
+        while done < rows:
+            n = min(group_rows, rows - done)
+            count = n * row_tokens
+            offsets = pa.array(range(0, count + 1, row_tokens), pa.int32())
+            ids = pc.cast(pc.floor(pc.multiply(pc.random(count, initializer=done), 50_000)),
+                          pa.int32())
+            ones = pc.cast(pc.greater_equal(ids, 0), pa.int32())
+            labels = pc.if_else(pc.less(pc.random(count, initializer=done + 1), 0.3),
+                                pa.scalar(-100, pa.int32()), ids)
+            lists = [pa.ListArray.from_arrays(offsets, v) for v in (ids, ones, labels)]
+            writer.write_table(pa.table(lists, schema=schema), row_group_size=n)
+            done += n
+    return rows
+
+
+def _validate_in_child(path: Path) -> tuple[int, int, float]:
+    done = subprocess.run([sys.executable, "-c", _PROBE, str(path)], capture_output=True,
+                          text=True, check=True)
+    nlines, peak, seconds = done.stdout.split()
+    return int(nlines), int(peak), float(seconds)
+
+
+def test_60mb_file_stays_under_the_memory_limit(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.parquet"
+    rows = _make_tokens(path, 60, row_tokens=4096, group_rows=256)
+    assert path.stat().st_size >= 60 * 2**20
+    assert pq.ParquetFile(path).metadata.num_row_groups >= 4
+    nlines, peak, _ = _validate_in_child(path)
+    assert nlines == rows
+    assert peak < LIMIT_MB, f"peak RSS {peak} MB"
+
+
+@pytest.mark.slow
+def test_500mb_file_stays_under_the_memory_limit(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.parquet"
+    rows = _make_tokens(path, 500, row_tokens=4096, group_rows=2048)
+    assert path.stat().st_size >= 500 * 2**20
+    assert pq.ParquetFile(path).metadata.num_row_groups >= 5
+    nlines, peak, seconds = _validate_in_child(path)
+    print(f"\n500 MB Parquet: {nlines} rows, peak RSS {peak} MB, {seconds} s")
+    assert nlines == rows
+    assert peak < LIMIT_MB, f"peak RSS {peak} MB"
