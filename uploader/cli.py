@@ -24,7 +24,15 @@ from uploader.errors import ValidationFailed
 from uploader.gate import UploadResult, upload
 from uploader.protocol import PART_TARGET_BYTES, PURPOSES, SINGLE_MAX_BYTES
 from uploader.server import DEMO_KEY, LocalServer
-from validator import RENDERERS, ConfigError, Progress, format_size, parse_size
+from validator import (
+    RENDERERS,
+    ConfigError,
+    Progress,
+    add_config_options,
+    config_from_args,
+    format_size,
+    parse_size,
+)
 
 __all__ = ["register"]
 
@@ -58,6 +66,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                     help="multipart part size (default 250MiB, at least 5MiB; grown to keep "
                     "at most 250 parts)")
     up.add_argument("--no-progress", action="store_true", help="never draw a progress bar")
+    add_config_options(up)  # [tool.ftdata] and the severity flags, as for ftdata validate
     up.set_defaults(run=_upload)
 
     serve = sub.add_parser(
@@ -115,10 +124,12 @@ class _Bars:
 
 
 def _upload(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    config = config_from_args(args)
     bars = None if args.no_progress or not err.isatty() else _Bars(err, args.file)
     with FilesClient.from_env() as client:
         try:
             result = upload(args.file, args.purpose, check=not args.no_check, client=client,
+                            config=config,
                             wait=not args.no_wait, multipart_threshold=args.multipart_threshold,
                             part_size=args.part_size, progress=bars)
         except ValidationFailed as exc:

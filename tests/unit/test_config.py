@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import CHAT
 from validator.cli.main import main
-from validator.config import Config, find_pyproject, load_config, parse_size
+from validator.config import Config, find_pyproject, load_config, parse_size, resolve_config
 from validator.errors import ConfigError
 from validator.issues import Severity
 
@@ -119,3 +119,53 @@ def test_cli_reads_config_and_flags_win(tmp_path: Path, write: Callable[..., Pat
     (tmp_path / "pyproject.toml").write_text("[tool.ftdata]\nbogus = 1\n")
     assert main(["validate", str(data)], stdout=out, stderr=err) == 2
     assert "unknown key(s)" in err.getvalue()
+
+
+def test_resolve_config_layers_base_file_and_flags(tmp_path: Path) -> None:
+    """A command's defaults, then [tool.ftdata], then the flags: each over the one before."""
+    (tmp_path / "pyproject.toml").write_text('[tool.ftdata]\nerror = ["blank-line"]\n')
+    base = Config(max_errors=500)
+    cfg = resolve_config(tmp_path, base=base)
+    assert (cfg.max_errors, cfg.severity["blank-line"]) == (500, Severity.ERROR)
+    cfg = resolve_config(tmp_path, base=base, max_errors=3, warn=["blank-line"])
+    assert (cfg.max_errors, cfg.severity["blank-line"]) == (3, Severity.WARNING)
+    assert resolve_config(tmp_path, isolated=True).severity["blank-line"] is Severity.WARNING
+    (tmp_path / "pyproject.toml").write_text("[tool.ftdata]\nmax-errors = 7\n")
+    assert resolve_config(tmp_path, base=base).max_errors == 7  # the file beats the default
+    other = tmp_path / "other.toml"
+    other.write_text('[tool.ftdata]\nignore = ["blank-line"]\n')
+    assert resolve_config(tmp_path, config_file=other).severity["blank-line"] is Severity.OFF
+    with pytest.raises(ConfigError, match="max-errors must be >= 0"):
+        resolve_config(tmp_path, max_errors=-1)
+
+
+def test_report_reads_the_config_too(tmp_path: Path, write: Callable[..., Path],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """ftdata report resolves its settings as validate does; its own default is 500 issues."""
+    (tmp_path / "pyproject.toml").write_text('[tool.ftdata]\nerror = ["blank-line"]\n')
+    data = write("d.jsonl", CHAT, b"\n")
+    page = tmp_path / "r.html"
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    assert main(["report", str(data), "-o", str(page)], stdout=out) == 1
+    assert "blank-line" in page.read_text()
+    assert main(["report", "--isolated", str(data), "-o", str(page)], stdout=out) == 0
+    assert main(["report", "--ignore", "blank-line", str(data), "-o", str(page)],
+                stdout=out) == 0
+    assert "No issues." in page.read_text()
+    blanks = write("blanks.jsonl", CHAT, *[b"\n"] * 600)
+    assert main(["report", "--isolated", str(blanks), "-o", str(page)], stdout=out) == 0
+    assert page.read_text().count("<td>blank line:") == 500
+
+
+def test_stats_reads_the_line_limit_from_the_config(tmp_path: Path, write: Callable[..., Path],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.ftdata]\nmax-line-size = "20B"\n')
+    data = write("d.jsonl", CHAT)
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    assert main(["stats", "--output", "json", str(data)], stdout=out) == 0
+    assert '"unreadable_lines": 1' in out.getvalue()
+    out = io.StringIO()
+    assert main(["stats", "--isolated", "--output", "json", str(data)], stdout=out) == 0
+    assert '"unreadable_lines": 0' in out.getvalue()

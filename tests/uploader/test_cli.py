@@ -165,3 +165,22 @@ def test_end_to_end_ftdata_upload_against_ftdata_serve(small: Path, big: Path) -
         _, log = serve.communicate(timeout=10)
     assert serve.returncode == 0
     assert "storage PUT /parts/mpu-" in log and "api POST /v1/files/multipart/complete" in log
+
+
+def test_upload_reads_the_config_as_validate_does(cli_env: LocalServer, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """[tool.ftdata] and the severity flags decide the local verdict of upload too."""
+    data = tmp_path / "blank.jsonl"
+    data.write_bytes(
+        b'{"messages": [{"role": "user", "content": "hi"}, '
+        b'{"role": "assistant", "content": "hello"}]}\n\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.ftdata]\nerror = ["blank-line"]\n')
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("upload", str(data))
+    assert code == 1
+    assert f"{data}:2: blank-line" in out
+    assert "not uploaded" in err
+    assert cli_env.requests() == []
+    code, out, _ = run("upload", "--warn", "blank-line", str(data))
+    assert code == 0, out
+    assert cli_env.requests("create")

@@ -11,9 +11,14 @@ from typing import Any, TextIO
 
 import orjson
 
+from validator.cli.options import add_config_options, config_from_args
+from validator.config import Config
 from validator.errors import FileAccessError, UsageError
+from validator.purposes import PURPOSES
 
-__all__ = ["register"]
+__all__ = ["REPORT_MAX_ERRORS", "register"]
+
+REPORT_MAX_ERRORS = 500  # a page can list more than a terminal: the default unless configured
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,6 +27,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                                    "Parquet); exit 2 if a file cannot be read.")
     s.add_argument("files", nargs="+", metavar="FILE")
     s.add_argument("--output", "-o", choices=("text", "json"), default="text")
+    add_config_options(s, severities=False)
     _token_options(s)
     s.set_defaults(run=_stats)
 
@@ -30,9 +36,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                                    "report, the issues and histograms; exit as validate.")
     r.add_argument("file", metavar="FILE")
     r.add_argument("-o", "--out", required=True, metavar="HTML", help="the page to write")
-    r.add_argument("--purpose", choices=("fine-tune", "eval", "batch-api"), default="fine-tune")
-    r.add_argument("--max-errors", type=int, default=500, metavar="N",
-                   help="issues listed per severity (default 500)")
+    r.add_argument("--purpose", choices=PURPOSES, default="fine-tune")
+    add_config_options(r, max_errors_default=REPORT_MAX_ERRORS)
     _token_options(r)
     r.set_defaults(run=_report)
 
@@ -55,12 +60,14 @@ def _tokenizer(args: argparse.Namespace) -> Any:
 def _stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from validator.stats.dataset import profile_file  # noqa: PLC0415
 
+    config = config_from_args(args)
     tokenizer = _tokenizer(args)
     docs = []
     code = 0
     for path in args.files:
         try:
-            profile = profile_file(path, tokenizer=tokenizer, context_length=args.context_length)
+            profile = profile_file(path, tokenizer=tokenizer, context_length=args.context_length,
+                                   config=config)
         except FileAccessError as exc:
             err.write(f"ftdata: error: {exc}\n")
             code = 2
@@ -96,7 +103,6 @@ def _stats_text(doc: dict[str, Any]) -> str:
 
 
 def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from validator.config import Config  # noqa: PLC0415
     from validator.report import Report  # noqa: PLC0415
     from validator.report.html import render_html  # noqa: PLC0415
     from validator.report.text import summary  # noqa: PLC0415
@@ -105,11 +111,12 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if os.path.exists(args.out) and os.path.samefile(args.out, args.file):
         raise UsageError(f"refusing to overwrite the input {args.file}")
+    config = config_from_args(args, base=Config(max_errors=REPORT_MAX_ERRORS))
     tokenizer = _tokenizer(args)
     try:
-        report = validate_file(args.file, args.purpose, config=Config(max_errors=args.max_errors))
+        report = validate_file(args.file, args.purpose, config=config)
         profile = profile_file(args.file, tokenizer=tokenizer,
-                               context_length=args.context_length)
+                               context_length=args.context_length, config=config)
     except FileAccessError as exc:
         report, profile = Report.unreadable(args.file, args.purpose, exc.reason), None
     page = render_html(report, profile)

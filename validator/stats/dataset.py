@@ -16,9 +16,9 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from validator.config import Config
 from validator.errors import FtdataError, UsageError
 from validator.formats.detect import detect
-from validator.limits import LIMITS
 from validator.purposes import compression, file_type
 from validator.read.json_errors import BOM
 from validator.read.lines import TooLong, split_lines
@@ -105,16 +105,18 @@ def _dist(sketch: Sketch) -> dict[str, Any]:
 
 
 def profile_file(path: str | os.PathLike[str], *, tokenizer: Tokenizer | None = None,
-                 context_length: int | None = None) -> Profile:
-    """Statistics of a JSONL (also compressed) or Parquet file."""
+                 context_length: int | None = None, config: Config | None = None) -> Profile:
+    """Statistics of a JSONL (also compressed) or Parquet file; ``config`` gives the line
+    limit (a longer line is counted as unreadable, not buffered)."""
     source, handle = open_source(os.fspath(path))
     with handle:
         return profile_stream(handle, source.path, tokenizer=tokenizer,
-                              context_length=context_length)
+                              context_length=context_length, config=config)
 
 
 def profile_stream(stream: BinaryIO, name: str, *, tokenizer: Tokenizer | None = None,
-                   context_length: int | None = None) -> Profile:
+                   context_length: int | None = None, config: Config | None = None) -> Profile:
+    max_line_bytes = (config or Config()).max_line_bytes
     profile = Profile(name, context_length=context_length)
     if file_type(name) == "parquet":
         _profile_parquet(stream, profile)
@@ -122,7 +124,7 @@ def profile_stream(stream: BinaryIO, name: str, *, tokenizer: Tokenizer | None =
     reader = BlockReader(stream, name, packed=compression(name))
     hashes = array("Q")
     texts: list[str] = []
-    for line in split_lines(reader, LIMITS.max_line_bytes):
+    for line in split_lines(reader, max_line_bytes):
         profile.lines += 1
         if isinstance(line, TooLong):
             profile.unreadable += 1
