@@ -128,3 +128,47 @@ def test_preference_output_gives_what_check_messages_gives(message: dict[str, An
         (i.path, i.code, i.message) for i in full_out.issues]
     for flag in _FLAGS:
         assert getattr(fast_tally, flag) == getattr(full_tally, flag), flag
+
+
+# Turn order: both paths read validator.formats.turns. Well-formed messages in random role
+# order keep most of them on the fast path, so its lookups in the table are held to the full
+# checks' in every state, in each list that checks turns (a conversation, a preference input,
+# a batch chat request).
+PLAIN = st.sampled_from(["system", "user", "assistant"]).map(
+    lambda role: [{"role": role, "content": "text"}])
+
+
+def _round(ids: list[str]) -> list[dict[str, Any]]:
+    call = {"role": "assistant", "content": None, "tool_calls": [
+        {"id": i, "type": "function", "function": {"name": "f", "arguments": "{}"}}
+        for i in ids]}
+    return [call, *({"role": "tool", "content": "r", "tool_call_id": i} for i in ids)]
+
+
+ROUNDS = st.lists(st.sampled_from(["a", "b"]), min_size=1, max_size=2, unique=True).flatmap(
+    lambda ids: st.integers(0, len(ids) + 1).map(lambda keep: _round(ids)[:keep]))
+ORDERS = st.lists(PLAIN | ROUNDS, min_size=1, max_size=6).map(
+    lambda parts: [m for part in parts for m in part] or [{"role": "user", "content": "q"}])
+
+
+def _lines(conversation: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        ("fine-tune", {"messages": conversation}),
+        ("fine-tune", {"input": {"messages": conversation},
+                       "preferred_output": [{"role": "assistant", "content": "a"}],
+                       "non_preferred_output": [{"role": "assistant", "content": "b"}]}),
+        ("batch-api", {"custom_id": "r1", "body": {"model": "m", "messages": conversation}}),
+    ]
+
+
+def _issues(purpose: str, record: dict[str, Any]) -> tuple[Any, ...]:
+    report = validate_bytes(orjson.dumps(record) + b"\n", purpose=purpose)
+    return ([(i.path, i.code, i.message) for i in report.issues], report.to_server_dict(),
+            report.stats["chars_per_sample"], report.stats["messages_per_sample"])
+
+
+@given(ORDERS)
+def test_turn_order_is_the_same_on_both_paths(conversation: list[dict[str, Any]]) -> None:
+    slow = [{**m, "name": "x"} for m in conversation]
+    for (purpose, fast), (_, full) in zip(_lines(conversation), _lines(slow), strict=True):
+        assert _issues(purpose, fast) == _issues(purpose, full), purpose

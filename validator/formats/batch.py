@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from validator.collect import Collector, Tally
-from validator.formats.conversation import check_messages
 from validator.formats.describe import describe
+from validator.formats.messages import check_messages
 from validator.formats.tools import check_tools
 from validator.limits import LIMITS
 

@@ -121,7 +121,7 @@ def check_parts(parts: list[Any], path: Location, out: Collector,
                         f"not in {image_place}: move the image to a user message")
             holder = part.get("image_url")
             if type(holder) is dict:
-                check_image_url(holder.get("url"), (*path, j, "image_url", "url"), out)
+                check_image_url(holder.get("url"), path + (j, "image_url", "url"), out)
             else:
                 out.add("part-invalid", (*path, j, "image_url"),
                         'an image_url part needs an object "image_url": {"url": "data:..."}')
