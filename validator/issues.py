@@ -9,7 +9,6 @@ becomes text (``$.messages[2].content``; keys that are not identifiers are quote
 from __future__ import annotations
 
 import enum
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +41,8 @@ def json_path(location: Location | None, root: str = "$") -> str | None:
         elif step.isidentifier():
             parts.append(f".{step}")
         else:
+            import json  # noqa: PLC0415 - a quoted key is rare; json costs ~2 ms to import
+
             parts.append(f"[{json.dumps(step, ensure_ascii=False)}]")
     return "".join(parts)
 

@@ -1,4 +1,5 @@
-"""``ftdata rules``: the rule registry, as a list or one rule's page.
+"""``ftdata rules``: the rule registry, as a list or one rule's page (loaded only for the
+command, by :mod:`validator.cli.rules`).
 
 Without CODE, one line per rule: code, default severity, SPEC.md section, summary. With CODEs,
 each rule's page: why it matters, how to fix the data, its example and what ftdata reports
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from validator.issues import Issue
     from validator.rules import Code, Example, Rule
 
-__all__ = ["register"]
+__all__ = ["run"]
 
 WIDTH = 79  # pages fit an 80-column terminal
 INDENT = "  "
@@ -30,18 +31,8 @@ MAX_LINES = 8  # example lines shown; the rest are counted
 MAX_ROWS = 8  # terminal rows an example line may take before its middle is left out
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    r = sub.add_parser(
-        "rules", help="list the rules, or show what a rule checks, why, and how to fix it",
-        description="Without CODE, list every rule: its code, default severity, SPEC.md "
-                    "section and summary. With CODEs, show each rule's page: why it matters, "
-                    "how to fix the data, and an example with what ftdata reports for it.")
-    r.add_argument("codes", nargs="*", metavar="CODE", help="rule codes, such as turn-order")
-    r.add_argument("--output", "-o", choices=("text", "json"), default="text")
-    r.set_defaults(run=_rules)
-
-
-def _rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``ftdata rules [CODE ...]``: the list, or the pages of CODEs."""
     from validator.rules import rules  # noqa: PLC0415 - the registry is read only here
 
     registry = rules()
