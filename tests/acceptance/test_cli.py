@@ -27,7 +27,7 @@ def test_valid_file_exits_0(write: Write) -> None:
     path = write("ok.jsonl", CHAT, CHAT)
     code, out, _ = run("validate", str(path))
     assert code == 0
-    assert f"{path}: valid (fine-tune): CONVERSATION; 2 samples; 0 errors, 0 warnings" in out
+    assert f"{path}: valid (fine-tune): conversation; 2 samples; 0 errors, 0 warnings" in out
 
 
 def test_invalid_file_exits_1_with_greppable_lines(write: Write) -> None:

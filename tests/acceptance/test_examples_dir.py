@@ -26,24 +26,24 @@ FLAGS = tuple(f for f in SERVER_FIELDS if f.startswith(("dataset_has_", "dataset
 
 # file name -> (purpose, dataset_format, the flags that must be true; every other flag false)
 EXPECTED: dict[str, tuple[str, str | None, frozenset[str]]] = {
-    "conversation.jsonl": ("fine-tune", "CONVERSATION", frozenset()),
+    "conversation.jsonl": ("fine-tune", "conversation", frozenset()),
     "conversation_tools.jsonl": (
-        "fine-tune", "CONVERSATION",
+        "fine-tune", "conversation",
         frozenset({"dataset_has_tools", "dataset_has_parallel_tool_calls"}),
     ),
-    "reasoning.jsonl": ("fine-tune", "CONVERSATION", frozenset({"dataset_has_reasoning"})),
+    "reasoning.jsonl": ("fine-tune", "conversation", frozenset({"dataset_has_reasoning"})),
     "weights.jsonl": (
-        "fine-tune", "CONVERSATION",
+        "fine-tune", "conversation",
         frozenset({"dataset_has_message_weights", "dataset_has_sample_weights"}),
     ),
     "multimodal.jsonl": (
-        "fine-tune", "CONVERSATION",
+        "fine-tune", "conversation",
         # the second sample shows weight 0 on an image message, so message weights are set too
         frozenset({"dataset_is_multimodal", "dataset_has_message_weights"}),
     ),
-    "instruction.jsonl": ("fine-tune", "INSTRUCTION", frozenset()),
-    "text.jsonl": ("fine-tune", "GENERAL", frozenset()),
-    "preference.jsonl": ("fine-tune", "PREFERENCE_OPENAI", frozenset()),
+    "instruction.jsonl": ("fine-tune", "instruction", frozenset()),
+    "text.jsonl": ("fine-tune", "general", frozenset()),
+    "preference.jsonl": ("fine-tune", "preference_openai", frozenset()),
     "eval.jsonl": ("eval", None, frozenset()),
     "eval.csv": ("eval", None, frozenset()),
 }

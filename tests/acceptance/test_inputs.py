@@ -29,10 +29,10 @@ def run(*argv: str, stdin: bytes = b"") -> tuple[int, str, str]:
 def test_stdin_is_validated_under_its_name() -> None:
     code, out, _ = run("validate", "-", "--name", "piped.jsonl", stdin=LINE + b'{"text": 1}\n')
     assert code == 1
-    assert out.splitlines()[0].startswith("piped.jsonl:2: format-mixed line is GENERAL")
+    assert out.splitlines()[0].startswith("piped.jsonl:2: format-mixed line is general")
     code, out, _ = run("validate", "-", stdin=LINE * 3)
     assert code == 0
-    assert "stdin.jsonl: valid (fine-tune): CONVERSATION; 3 samples" in out
+    assert "stdin.jsonl: valid (fine-tune): conversation; 3 samples" in out
 
 
 def test_empty_stdin_is_file_empty() -> None:

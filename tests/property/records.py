@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-FORMATS = ("CONVERSATION", "INSTRUCTION", "GENERAL", "PREFERENCE_OPENAI")
+FORMATS = ("conversation", "instruction", "general", "preference_openai")
 
 Record = dict[str, Any]
 Message = dict[str, Any]
@@ -240,7 +240,7 @@ def _train_something(messages: list[Message]) -> None:
 
 @st.composite
 def conversation_records(draw: st.DrawFn, *, image: bool = False, call: bool = False) -> Record:
-    """A valid CONVERSATION sample; ``image`` / ``call``: sure to hold an image / a tool call."""
+    """A valid conversation sample; ``image`` / ``call``: sure to hold an image / a tool call."""
     declared = draw(st.none() | tool_lists())
     b = Builder(draw, declared, parts=image or draw(st.booleans()),
                 calls=call or declared is not None or draw(st.booleans()),
@@ -311,10 +311,10 @@ def _with_sample_weight(draw: st.DrawFn, rec: Record) -> Record:
 
 
 RECORDS: dict[str, st.SearchStrategy[Record]] = {
-    "CONVERSATION": conversation_records(),
-    "INSTRUCTION": instruction_records(),
-    "GENERAL": general_records(),
-    "PREFERENCE_OPENAI": preference_records(),
+    "conversation": conversation_records(),
+    "instruction": instruction_records(),
+    "general": general_records(),
+    "preference_openai": preference_records(),
 }
 
 

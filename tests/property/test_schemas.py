@@ -47,10 +47,10 @@ STRUCTURAL = frozenset({
 })
 
 FORMAT_SCHEMA = {
-    "CONVERSATION": "conversation",
-    "INSTRUCTION": "instruction",
-    "GENERAL": "text",
-    "PREFERENCE_OPENAI": "preference",
+    "conversation": "conversation",
+    "instruction": "instruction",
+    "general": "text",
+    "preference_openai": "preference",
 }
 EXPECTED_NAMES = ["batch", "content", "conversation", "instruction", "preference", "reasoning",
                   "text", "tools", "weights"]

@@ -18,12 +18,12 @@ ROOT = Path(__file__).resolve().parents[2]
 SIZE = 200_000
 
 FLAGS: dict[str, dict[str, object]] = {
-    "conversational": {"dataset_format": "CONVERSATION", "dataset_has_message_weights": True},
-    "mixed": {"dataset_format": "CONVERSATION", "dataset_has_tools": True,
+    "conversational": {"dataset_format": "conversation", "dataset_has_message_weights": True},
+    "mixed": {"dataset_format": "conversation", "dataset_has_tools": True,
               "dataset_has_parallel_tool_calls": True, "dataset_has_reasoning": True,
               "dataset_is_multimodal": True},
-    "instruction": {"dataset_format": "INSTRUCTION"},
-    "preference": {"dataset_format": "PREFERENCE_OPENAI"},
+    "instruction": {"dataset_format": "instruction"},
+    "preference": {"dataset_format": "preference_openai"},
 }
 
 

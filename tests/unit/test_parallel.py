@@ -114,7 +114,7 @@ def test_no_format_in_the_first_range_falls_back_to_one_pass(tmp_path: Path,
     one = validate_file(path, workers=1)
     assert validate_file(path, workers=2) == one
     assert small_chunks == [False]
-    assert one.dataset_format == "CONVERSATION"
+    assert one.dataset_format == "conversation"
 
 
 def test_ranges_start_after_newlines_and_cover_the_file(tmp_path: Path) -> None:

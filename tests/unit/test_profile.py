@@ -44,7 +44,7 @@ def test_numbers_match_the_data(tmp_path: Path) -> None:
     doc = profile_file(path).to_dict()
     counts = (doc["lines"], doc["samples"], doc["blank_lines"], doc["unreadable_lines"])
     assert counts == (9, 7, 1, 1)
-    assert doc["samples_per_format"] == {"CONVERSATION": 6, "GENERAL": 1}
+    assert doc["samples_per_format"] == {"conversation": 6, "general": 1}
     assert doc["samples_with"] == {"tools": 1, "parallel_tool_calls": 1, "reasoning": 1,
                                    "images": 1, "weights": 1, "nothing_trained": 1}
     assert doc["exact_duplicates"] == {"samples": 2, "groups": 1}

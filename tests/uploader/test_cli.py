@@ -36,7 +36,7 @@ def test_upload_prints_the_verdict(cli_env: LocalServer, small: Path) -> None:
     first, second = out.splitlines()
     assert re.fullmatch(rf"{small}: uploaded as file-[0-9a-f-]+ \(\d+ B, in one request\)",
                         first)
-    assert second.endswith(": COMPLETED: CONVERSATION, 2 samples")
+    assert second.endswith(": COMPLETED: conversation, 2 samples")
 
 
 def test_upload_json_is_the_file_object(cli_env: LocalServer, big: Path) -> None:
@@ -62,7 +62,7 @@ def test_an_invalid_file_exits_1_with_the_report_and_sends_nothing(cli_env: Loca
 def test_server_invalid_format_exits_1(cli_env: LocalServer, invalid: Path) -> None:
     code, out, _ = run("upload", "--no-check", str(invalid))
     assert code == 1
-    assert "INVALID_FORMAT: Line 2: $.messages[0].role" in out
+    assert "INVALID_FORMAT: Line 2: message has role" in out
 
 
 def test_no_wait(cli_env: LocalServer, small: Path) -> None:
@@ -158,7 +158,7 @@ def test_end_to_end_ftdata_upload_against_ftdata_serve(small: Path, big: Path) -
             done = subprocess.run([_ftdata(), "upload", *extra, str(path)], env=env,
                                   capture_output=True, text=True, check=False)
             assert done.returncode == 0, done.stderr
-            assert "COMPLETED: CONVERSATION" in done.stdout
+            assert "COMPLETED: conversation" in done.stdout
             assert ("in parts" if extra else "in one request") in done.stdout
     finally:
         serve.send_signal(signal.SIGINT)

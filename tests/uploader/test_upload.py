@@ -105,7 +105,7 @@ def test_invalid_format_from_the_server_is_a_result(server: LocalServer, send: U
     report = result.validation_report
     assert report is not None
     assert report["valid"] is False and report["error_type"] == "INVALID_FORMAT"
-    assert report["error"].startswith("Line 2: $.messages[0].role")
+    assert report["error"].startswith("Line 2: message has role")
     assert report["file_id"] == result.file_id
 
 
@@ -147,4 +147,4 @@ def test_one_line_file(send: Upload, tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "one.jsonl", {"text": "hello"})
     result = send(path)
     assert result.validation_report is not None
-    assert result.validation_report["dataset_format"] == "GENERAL"
+    assert result.validation_report["dataset_format"] == "general"

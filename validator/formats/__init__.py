@@ -30,9 +30,9 @@ def _format(name: str, required: tuple[str, ...], optional: tuple[str, ...],
 
 
 FORMATS: tuple[Format, ...] = (
-    _format("CONVERSATION", ("messages",), ("tools",), conversation.check),
-    _format("INSTRUCTION", ("prompt", "completion"), (), instruction.check),
-    _format("GENERAL", ("text",), (), general.check),
-    _format("PREFERENCE_OPENAI", ("input", "preferred_output", "non_preferred_output"), (),
+    _format("conversation", ("messages",), ("tools",), conversation.check),
+    _format("instruction", ("prompt", "completion"), (), instruction.check),
+    _format("general", ("text",), (), general.check),
+    _format("preference_openai", ("input", "preferred_output", "non_preferred_output"), (),
             preference.check),
 )

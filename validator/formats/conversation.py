@@ -1,4 +1,4 @@
-"""CONVERSATION samples (SPEC §2.1-2.4): ``messages`` and optional ``tools``.
+"""conversation samples (SPEC §2.1-2.4): ``messages`` and optional ``tools``.
 
 The message list checks are shared with preference and batch lines: see
 :mod:`validator.formats.messages`.
@@ -16,7 +16,7 @@ __all__ = ["Messages", "check", "check_messages"]
 
 
 def check(rec: dict[str, Any], out: Collector, tally: Tally) -> None:
-    """A CONVERSATION sample: ``messages`` and optional ``tools``."""
+    """A conversation sample: ``messages`` and optional ``tools``."""
     declared = None
     if "tools" in rec:
         tools = rec["tools"]

@@ -1,4 +1,4 @@
-"""GENERAL (plain text) samples: ``text`` (SPEC §2.5)."""
+"""general (plain text) samples: ``text`` (SPEC §2.5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""INSTRUCTION samples: ``prompt`` and ``completion`` (SPEC §2.5)."""
+"""instruction samples: ``prompt`` and ``completion`` (SPEC §2.5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Message lists (SPEC §2.1-2.4), shared by CONVERSATION samples, preference inputs and
+"""Message lists (SPEC §2.1-2.4), shared by conversation samples, preference inputs and
 outputs, and batch chat requests.
 
 :func:`check_messages` is the hot loop of the whole tool. It takes the messages nearly every

@@ -1,4 +1,4 @@
-"""PREFERENCE_OPENAI samples: an ``input`` conversation and two one-message outputs
+"""preference_openai samples: an ``input`` conversation and two one-message outputs
 (SPEC §2.5)."""
 
 from __future__ import annotations

@@ -63,13 +63,12 @@ class Report:
 
     @property
     def error(self) -> str | None:
-        """The first error's message, with its line, as the server reports it."""
+        """The first error as the server words it: ``Line N: <message>`` (the message alone for
+        a file-level error). The issue's path is in ``issues``, not here."""
         issue = self.first_error
         if issue is None:
             return None
-        where = f"Line {issue.line}: " if issue.line is not None else ""
-        path = f"{issue.path}: " if issue.path else ""
-        return f"{where}{path}{issue.message}"
+        return issue.message if issue.line is None else f"Line {issue.line}: {issue.message}"
 
     @property
     def omitted(self) -> int:

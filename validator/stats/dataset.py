@@ -174,16 +174,16 @@ def _profile_line(line: bytes, profile: Profile) -> str | None:
     sample = _Sample()
     if "weight" in rec:
         sample.weights = True
-    if fmt.name == "CONVERSATION":
+    if fmt.name == "conversation":
         sample.messages(rec.get("messages"), rec.get("tools"))
-    elif fmt.name == "PREFERENCE_OPENAI":
+    elif fmt.name == "preference_openai":
         given = rec.get("input")
         if type(given) is dict:
             sample.messages(given.get("messages"), given.get("tools"))
         for key in ("preferred_output", "non_preferred_output"):
             sample.messages(rec.get(key), None, count=False)
         sample.turns += 1
-    elif fmt.name == "INSTRUCTION":
+    elif fmt.name == "instruction":
         sample.content(rec.get("prompt"))
         sample.content(rec.get("completion"))
         sample.turns = 1
