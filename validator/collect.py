@@ -6,10 +6,11 @@ as one validated whole.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from validator.config import Config
-from validator.issues import Issue, Location, Severity
+from validator.issues import GROUP_LINES, Issue, Location, Severity
 from validator.rules.codes import Code
 from validator.stats.sketch import Sketch
 
@@ -17,26 +18,42 @@ __all__ = ["Collector", "Tally"]
 
 _ERROR = Severity.ERROR
 _OFF = Severity.OFF
+_WARNING = Severity.WARNING
+
+_Key = tuple[str, Location | None, str]  # what makes issues identical: code, location, message
+TRACKED = 1024
+"""How many groups past the cap a collector still counts (for merging pieces of a file)."""
 
 
 class Collector:
-    """Issues of one file: severities applied, the first ``max_errors`` of each severity kept,
-    all of them counted. ``line`` is the line being checked; checks only name code, location
-    and message."""
+    """Issues of one file: severities applied, identical issues (same code, location and
+    message) grouped, the first ``max_errors`` groups of each severity kept, all of them
+    counted. ``line`` is the line being checked; checks only name code, location and message.
 
-    __slots__ = ("by_code", "capture", "errors", "first_error", "issues", "line", "max_issues",
-                 "severity", "warnings")
+    A group's later lines are appended to ``group_lines`` (up to :data:`GROUP_LINES`) and
+    counted in ``group_counts``, so memory is bounded by the cap however often an issue
+    repeats. :meth:`grouped` gives the issues as a report shows them.
+    """
+
+    __slots__ = ("by_code", "capture", "errors", "first_error", "group_counts", "group_lines",
+                 "groups", "issues", "kept", "line", "max_issues", "severity", "tracked",
+                 "warnings")
 
     def __init__(self, config: Config) -> None:
         self.severity = config.severity
         self.max_issues = config.max_errors
-        self.issues: list[Issue] = []
+        self.issues: list[Issue] = []  # the first issue of each kept group, in file order
+        self.groups: dict[_Key, int] = {}  # -> index in issues
+        self.group_counts: list[int] = []
+        self.group_lines: list[list[int]] = []
+        self.kept = {_ERROR: 0, _WARNING: 0}  # groups kept per severity
+        self.tracked: dict[_Key, tuple[int, list[int]]] = {}  # past the cap: count, lines
         self.errors = 0
         self.warnings = 0
         self.by_code: dict[str, int] = {}
         self.first_error: Issue | None = None
         self.line: int | None = None
-        self.capture: list[Issue] | None = None  # also gets every issue, uncapped (quarantine)
+        self.capture: list[Issue] | None = None  # also gets every issue, ungrouped (quarantine)
 
     def add(self, code: Code, location: Location | None, message: str) -> None:
         self.add_at(self.line, code, location, message)
@@ -49,18 +66,42 @@ class Collector:
         self.by_code[code] = self.by_code.get(code, 0) + 1
         if sev is _ERROR:
             self.errors += 1
-            n = self.errors
         else:
             self.warnings += 1
-            n = self.warnings
         if self.capture is not None:
             self.capture.append(Issue(line, location, code, sev, message))
-        if n <= self.max_issues or (sev is _ERROR and self.first_error is None):
-            issue = Issue(line, location, code, sev, message)
-            if sev is _ERROR and self.first_error is None:
-                self.first_error = issue
-            if n <= self.max_issues:
-                self.issues.append(issue)
+        if sev is _ERROR and self.first_error is None:
+            self.first_error = Issue(line, location, code, sev, message)
+        self._group(Issue(line, location, code, sev, message), 1, () if line is None else (line,))
+
+    def _group(self, issue: Issue, count: int, lines: Sequence[int]) -> None:
+        """Add ``count`` occurrences of ``issue`` found on ``lines`` to its group, or start a
+        group if the cap allows one more of its severity, or else track it (see ``merge``)."""
+        key = (issue.code, issue.location, issue.message)
+        index = self.groups.get(key)
+        if index is None:
+            if self.kept[issue.severity] >= self.max_issues:
+                self._track(key, count, lines)
+                return  # not kept: counted in errors/warnings, reported as omitted
+            self.kept[issue.severity] += 1
+            index = self.groups[key] = len(self.issues)
+            self.issues.append(issue)
+            self.group_counts.append(0)
+            self.group_lines.append([])
+        self.group_counts[index] += count
+        _add_lines(self.group_lines[index], lines)
+
+    def _track(self, key: _Key, count: int, lines: Sequence[int]) -> None:
+        """Count an issue the cap does not keep, for up to :data:`TRACKED` groups: a file
+        validated in pieces needs them when an earlier piece kept the group."""
+        entry = self.tracked.get(key)
+        if entry is None:
+            if len(self.tracked) >= TRACKED:
+                return
+            entry = self.tracked[key] = (count, [])
+        else:
+            entry = self.tracked[key] = (entry[0] + count, entry[1])
+        _add_lines(entry[1], lines)
 
     def count(self, code: Code, n: int) -> None:
         """Count ``n`` more issues of ``code`` without keeping them: for vectorised checks that
@@ -74,28 +115,46 @@ class Collector:
         else:
             self.warnings += n
 
+    def grouped(self) -> list[Issue]:
+        """The kept issues as a report shows them: one per group, with its count and lines."""
+        result = []
+        for issue, n, lines in zip(self.issues, self.group_counts, self.group_lines,
+                                   strict=True):
+            result.append(issue if n == 1 else replace(issue, count=n, lines=tuple(lines)))
+        return result
+
     @property
     def omitted(self) -> int:
-        return self.errors + self.warnings - len(self.issues)
+        return self.errors + self.warnings - sum(self.group_counts)
 
     def merge(self, other: Collector, shift: int) -> None:
-        """Append the issues of the next piece of the same file, its lines moved by ``shift``.
+        """Add the issues of the next piece of the same file, its lines moved by ``shift``.
 
-        Each piece kept its own first ``max_errors`` of each severity, so the whole file's first
-        ones are among them: the result equals collecting the whole file in one pass.
+        Each piece kept its own first ``max_errors`` groups of each severity, so the whole
+        file's first groups are among them, and it counted the groups past its cap that an
+        earlier piece may have kept (``tracked``): the result equals collecting the whole file
+        in one pass. Only a piece with over :data:`TRACKED` groups past its cap may count fewer
+        repeats of a group than one pass would (the totals, and ``omitted``, stay exact).
         """
-        kept = {_ERROR: min(self.errors, self.max_issues),
-                Severity.WARNING: min(self.warnings, self.max_issues)}
-        for issue in other.issues:
-            if kept[issue.severity] < self.max_issues:
-                kept[issue.severity] += 1
-                self.issues.append(_shifted(issue, shift))
+        for issue, n, lines in zip(other.issues, other.group_counts, other.group_lines,
+                                   strict=True):
+            self._group(_shifted(issue, shift), n, [line + shift for line in lines])
+        for key, (n, lines) in other.tracked.items():
+            index = self.groups.get(key)  # a group the other piece had no room for
+            if index is not None:
+                self.group_counts[index] += n
+                _add_lines(self.group_lines[index], [line + shift for line in lines])
         if self.first_error is None and other.first_error is not None:
             self.first_error = _shifted(other.first_error, shift)
         self.errors += other.errors
         self.warnings += other.warnings
         for code, n in other.by_code.items():
             self.by_code[code] = self.by_code.get(code, 0) + n
+
+
+def _add_lines(kept: list[int], lines: Sequence[int]) -> None:
+    if len(kept) < GROUP_LINES:
+        kept.extend(lines[: GROUP_LINES - len(kept)])
 
 
 def _shifted(issue: Issue, shift: int) -> Issue:

@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from validator.rules.codes import Code
 
-__all__ = ["Issue", "Location", "Severity", "json_path"]
+__all__ = ["GROUP_LINES", "Issue", "Location", "Severity", "json_path"]
+
+GROUP_LINES = 10
+"""How many lines a group of identical issues names; the rest are only counted."""
 
 
 class Severity(enum.StrEnum):
@@ -54,6 +57,10 @@ class Issue:
     ``line`` is 1-based (blank lines counted) and ``None`` for file-level problems;
     ``location`` the place in the record (``None`` when the whole line or file is meant), and
     ``path`` the same as a JSON path such as ``$.messages[2].content``.
+
+    A report groups identical issues (same code, path and message): ``line`` is the first
+    line of the group, ``count`` how many there were, and ``lines`` their first lines (up to
+    :data:`GROUP_LINES`; empty for a single issue, see :attr:`first_lines`).
     """
 
     line: int | None
@@ -61,6 +68,15 @@ class Issue:
     code: Code
     severity: Severity
     message: str
+    count: int = 1
+    lines: tuple[int, ...] = ()
+
+    @property
+    def first_lines(self) -> tuple[int, ...]:
+        """The lines this issue (or group) was found on, up to :data:`GROUP_LINES` of them."""
+        if self.lines:
+            return self.lines
+        return () if self.line is None else (self.line,)
 
     @property
     def path(self) -> str | None:
@@ -73,4 +89,6 @@ class Issue:
             "code": self.code,
             "severity": self.severity.value,
             "message": self.message,
+            "count": self.count,
+            "lines": list(self.first_lines),
         }

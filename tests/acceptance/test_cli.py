@@ -60,7 +60,7 @@ def test_json_output_has_exactly_the_spec_shape(write: Write) -> None:
     assert report["error"].startswith("Line 2: invalid JSON")
     assert second["issues"] == [
         {"line": 2, "path": None, "code": "json-invalid", "severity": "error",
-         "message": second["issues"][0]["message"]}
+         "message": second["issues"][0]["message"], "count": 1, "lines": [2]}
     ]
 
 
@@ -146,7 +146,8 @@ def test_unknown_code_is_a_usage_error(write: Write) -> None:
 
 
 def test_max_errors_caps_output_but_counting_goes_on(write: Write) -> None:
-    path = write("many.jsonl", *([b"nope\n"] * 120))
+    # 120 different errors (each at another column), so none are grouped
+    path = write("many.jsonl", *[b" " * n + b"nope\n" for n in range(120)])
     code, out, _ = run("validate", "--max-errors", "3", "--output", "json", str(path))
     assert code == 1
     doc = orjson.loads(out)["files"][0]
@@ -155,6 +156,29 @@ def test_max_errors_caps_output_but_counting_goes_on(write: Write) -> None:
     assert doc["stats"]["issues_omitted"] == 117
     code, out, _ = run("validate", "--max-errors", "3", str(path))
     assert "117 more issues not shown (json-invalid x117)" in out
+
+
+def test_identical_issues_are_reported_once_with_their_count(write: Write) -> None:
+    """2,000 identical warnings read as one line, in every renderer, and take one slot of the
+    cap: the distinct error after them is still shown."""
+    path = write("flood.jsonl", *[b'{"text": "t", "meta": 1}\n'] * 2000, b"nope\n")
+    code, out, _ = run("validate", "--max-errors", "1", "--output", "json", str(path))
+    assert code == 1
+    doc = orjson.loads(out)["files"][0]
+    flood, error = doc["issues"]
+    assert (flood["code"], flood["path"], flood["line"]) == ("key-unknown", "$.meta", 1)
+    assert flood["count"] == 2000 and flood["lines"] == list(range(1, 11))
+    assert (error["code"], error["line"], error["count"], error["lines"]) == \
+        ("json-invalid", 2001, 1, [2001])
+    assert doc["stats"]["issues_omitted"] == 0
+    code, out, _ = run("validate", str(path))
+    text = [line for line in out.splitlines() if "key-unknown" in line]
+    assert text == [f"{path}:1: $.meta: key-unknown [warning] key 'meta' is ignored by the "
+                    "server for general: trim it to speed up upload "
+                    "(x2,000: lines 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ...)"]
+    code, out, _ = run("validate", "--output", "github", str(path))
+    assert sum("ftdata key-unknown" in line for line in out.splitlines()) == 1
+    assert "(x2,000: lines 1, 2, 3" in out
 
 
 def test_usage_errors_exit_2() -> None:

@@ -9,8 +9,11 @@ and ``<stem>.expected.json``::
      "validation_report": {"valid": false, ...},   # a subset of the 12 server fields, exact
      "issues": [[2, "$.messages[0].role", "role-invalid"], [3, null, "blank-line"]]}
 
-``issues`` is the exact ordered list of (line, path, code) the file must produce. A new case is
-a new pair of files, not new code. Expected results are written by hand from SPEC.md.
+``issues`` is the exact list of (line, path, code) the file must produce, one entry per
+occurrence in file order. The report groups identical issues (same code, path and message) and
+names their lines; the test expands each group back into its occurrences, so a group's count
+and lines are checked too. A new case is a new pair of files, not new code. Expected results
+are written by hand from SPEC.md.
 
 Every rule code must be raised by some case, except the ones a committed file cannot raise
 (``NOT_IN_CORPUS``; Parquet is covered by ``test_tabular.py``). Limits too large to commit are
@@ -95,7 +98,16 @@ def _run(case: Case) -> Report:
 
 
 def _issue_keys(report: Report) -> list[IssueKey]:
-    return [(i.line, i.path, i.code) for i in report.issues]
+    """Every occurrence (a group expanded to its lines), in :func:`_file_order`."""
+    keys: list[IssueKey] = []
+    for issue in report.issues:
+        lines = issue.first_lines or (None,)
+        assert issue.count == len(lines) or issue.line is None, \
+            f"{issue.code}: a group of {issue.count} in a test file names {len(lines)} lines"
+        for line in lines:
+            keys.extend((line, issue.path, issue.code)
+                        for _ in range(issue.count if line is None else 1))
+    return sorted(keys, key=_file_order)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -108,7 +120,14 @@ def test_example(case: Case) -> None:
     actual_report = report.to_server_dict()
     assert {k: actual_report[k] for k in wanted_report} == wanted_report
     wanted_issues = [tuple(i) for i in spec["issues"]]
-    assert _issue_keys(report) == wanted_issues
+    assert _issue_keys(report) == sorted(wanted_issues, key=_file_order)
+
+
+def _file_order(key: tuple[Any, ...]) -> tuple[int, str, str]:
+    """By line (file-level issues first), then path and code: the order in which issues of
+    one line are found is not part of the contract."""
+    line, path, code = key
+    return (-1 if line is None else int(line), path or "", code)
 
 
 def test_expected_files_are_well_formed() -> None:

@@ -153,9 +153,17 @@ def test_report_reads_the_config_too(tmp_path: Path, write: Callable[..., Path],
     assert main(["report", "--ignore", "blank-line", str(data), "-o", str(page)],
                 stdout=out) == 0
     assert "No issues." in page.read_text()
+    # 600 distinct warnings (each line its own unknown key): the page lists 500 of them
+    extra = [b'{"text": "t", "k%d": 1}\n' % n for n in range(600)]
+    many = write("many.jsonl", *extra)
+    assert main(["report", "--isolated", str(many), "-o", str(page)], stdout=out) == 0
+    assert page.read_text().count('<code>key-unknown</code></td><td class="warning">') == 500
+    assert "100 more issues not shown" in page.read_text()
+    # 600 identical warnings are one row, with their count
     blanks = write("blanks.jsonl", CHAT, *[b"\n"] * 600)
     assert main(["report", "--isolated", str(blanks), "-o", str(page)], stdout=out) == 0
-    assert page.read_text().count("<td>blank line:") == 500
+    assert page.read_text().count("<td>blank line:") == 1
+    assert "<td class=num>600</td>" in page.read_text()
 
 
 def test_stats_reads_the_line_limit_from_the_config(tmp_path: Path, write: Callable[..., Path],

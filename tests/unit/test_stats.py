@@ -55,15 +55,17 @@ def test_collector_count_adds_to_totals_without_keeping() -> None:
     from validator.collect import Collector
     from validator.config import Config
 
-    out = Collector(Config(max_errors=2).with_overrides(ignore=["blank-line"]))
+    out = Collector(Config(max_errors=1).with_overrides(ignore=["blank-line"]))
     out.add_at(1, "json-invalid", None, "a")
     out.count("json-invalid", 10)
     out.count("blank-line", 5)
-    out.add_at(20, "json-invalid", None, "b")
-    assert out.errors == 12
+    out.add_at(20, "json-invalid", None, "b")  # a second group: over the cap of 1
+    out.add_at(30, "json-invalid", None, "a")  # the first group again: counted in it
+    assert out.errors == 13
     assert out.warnings == 0
-    assert out.by_code == {"json-invalid": 12}
-    assert [i.line for i in out.issues] == [1]
+    assert out.by_code == {"json-invalid": 13}
+    assert [(i.line, i.count, i.lines) for i in out.grouped()] == [(1, 2, (1, 30))]
+    assert out.omitted == 11
 
 
 def test_histogram_bins_cover_every_value() -> None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from validator.issues import Severity
 from validator.report import Report
-from validator.report.text import summary
+from validator.report.text import repeats, summary
 
 __all__ = ["render"]
 
@@ -29,7 +29,8 @@ def render(reports: Sequence[Report]) -> str:
                 props.append(f"line={issue.line}")
             props.append(f"title={_prop('ftdata ' + issue.code)}")
             where = f"{issue.path}: " if issue.path else ""
-            lines.append(f"::{kind} {','.join(props)}::{_data(where + issue.message)}")
+            lines.append(f"::{kind} {','.join(props)}::"
+                         f"{_data(where + issue.message + repeats(issue))}")
         if report.omitted:
             lines.append(f"::notice file={_prop(report.path)}::{report.omitted} more issues "
                          "not shown; raise --max-errors to see them")

@@ -7,6 +7,7 @@ from html import escape
 
 from validator import __version__
 from validator.report import SERVER_FIELDS, Report
+from validator.report.text import group_lines
 from validator.stats.dataset import Profile
 from validator.stats.sketch import Sketch
 
@@ -91,11 +92,13 @@ def _issue_table(report: Report) -> str:
             f"<td><code>{escape(issue.path or '')}</code></td>"
             f"<td><code>{escape(issue.code)}</code></td>"
             f'<td class="{issue.severity.value}">{issue.severity.value}</td>'
-            f"<td>{escape(issue.message)}</td></tr>" for issue in report.issues]
+            f"<td>{escape(issue.message)}</td>"
+            f"<td class=num>{issue.count:,}</td><td>{escape(group_lines(issue))}</td></tr>"
+            for issue in report.issues]
     more = (f"<p class=muted>{report.omitted:,} more issues not shown (raise --max-errors)</p>"
             if report.omitted else "")
     return ("<table><tr><th>line</th><th>path</th><th>rule</th><th>severity</th>"
-            f"<th>message</th></tr>{''.join(rows)}</table>{more}")
+            f"<th>message</th><th>count</th><th>lines</th></tr>{''.join(rows)}</table>{more}")
 
 
 def _profile_table(profile: Profile) -> str:

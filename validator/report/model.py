@@ -72,8 +72,8 @@ class Report:
 
     @property
     def omitted(self) -> int:
-        """Issues counted but not kept (over --max-errors)."""
-        return self.errors + self.warnings - len(self.issues)
+        """Issues counted but not kept (over --max-errors); a group counts all it holds."""
+        return self.errors + self.warnings - sum(i.count for i in self.issues)
 
     def to_server_dict(self) -> dict[str, Any]:
         """Exactly the twelve fields of the server's ``validation_report``, in its order."""

@@ -1,5 +1,6 @@
 """``--output text``: one greppable line per issue, ``file:line: path: code message``, then a
-summary per file and, for several files, a total."""
+summary per file and, for several files, a total. Identical issues print once, as their first
+line with ``(x2,000: lines 4, 9, ...)`` after the message."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 from validator.issues import Issue, Severity
 from validator.report import Report
 
-__all__ = ["format_issue", "render"]
+__all__ = ["format_issue", "group_lines", "render", "repeats"]
 
 _FLAGS = (
     ("dataset_has_tools", "tools"),
@@ -20,11 +21,27 @@ _FLAGS = (
 )
 
 
+def group_lines(issue: Issue) -> str:
+    """The lines of a group of identical issues, ``4, 9, 12, ...``; ``""`` for one issue."""
+    if issue.count == 1 or not issue.first_lines:
+        return ""
+    more = ", ..." if issue.count > len(issue.first_lines) else ""
+    return ", ".join(str(n) for n in issue.first_lines) + more
+
+
+def repeats(issue: Issue) -> str:
+    """`` (x2,000: lines 4, 9, 12, ...)`` for a group of identical issues, ``""`` for one."""
+    if issue.count == 1:
+        return ""
+    lines = group_lines(issue)
+    return f" (x{issue.count:,}: lines {lines})" if lines else f" (x{issue.count:,})"
+
+
 def format_issue(path: str, issue: Issue) -> str:
     where = f"{path}:{issue.line}:" if issue.line is not None else f"{path}:"
     json_path = f" {issue.path}:" if issue.path else ""
     level = "" if issue.severity is Severity.ERROR else " [warning]"
-    return f"{where}{json_path} {issue.code}{level} {issue.message}"
+    return f"{where}{json_path} {issue.code}{level} {issue.message}{repeats(issue)}"
 
 
 def _plural(n: int, word: str) -> str:
@@ -53,7 +70,7 @@ def render(reports: Sequence[Report]) -> str:
         if report.omitted:
             kept: dict[str, int] = {}
             for issue in report.issues:
-                kept[issue.code] = kept.get(issue.code, 0) + 1
+                kept[issue.code] = kept.get(issue.code, 0) + issue.count
             rest = sorted(((n - kept.get(code, 0), code) for code, n in report.by_code.items()),
                           reverse=True)
             top = ", ".join(f"{code} x{n:,}" for n, code in rest[:5] if n)

@@ -268,7 +268,7 @@ def _report(source: Source, purpose: str, out: Collector, tally: Tally) -> Repor
         dataset_has_tools=tally.has_tools,
         dataset_has_parallel_tool_calls=tally.has_parallel_tool_calls,
         dataset_has_reasoning=tally.has_reasoning,
-        issues=out.issues,
+        issues=out.grouped(),
         errors=out.errors,
         warnings=out.warnings,
         by_code=out.by_code,
