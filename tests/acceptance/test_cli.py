@@ -36,8 +36,8 @@ def test_invalid_file_exits_1_with_greppable_lines(write: Write) -> None:
     code, out, _ = run("validate", str(path))
     assert code == 1
     assert out.splitlines()[0] == (
-        f"{path}:2: $.messages[0].role: role-invalid message has role \"bot\": "
-        "role must be one of system, user, assistant, tool"
+        f"{path}:2: $.messages[0].role: role-invalid 'bot' is not a role here: use "
+        "'assistant' (roles are system, user, assistant, tool)"
     )
 
 

@@ -55,8 +55,9 @@ image_parts: st.SearchStrategy[dict[str, Any]] = st.builds(
 texts = st.text(max_size=30)
 nonblank_texts = st.tuples(texts, st.sampled_from("abcxyz019?é"), texts).map("".join)
 identifiers = st.from_regex(r"[a-z][a-z0-9_]{0,11}", fullmatch=True)
-sample_weights = st.integers(0, 10**6) | st.floats(
-    min_value=0, max_value=1e12, allow_nan=False, allow_infinity=False
+# a sample weight of 0 is valid but warned about (sample-weight-zero): not drawn here
+sample_weights = st.integers(1, 10**6) | st.floats(
+    min_value=0, max_value=1e12, allow_nan=False, allow_infinity=False, exclude_min=True
 )
 # small JSON values for tool arguments when no schema constrains them
 json_leaves = (st.none() | st.booleans() | st.integers(-(2**53), 2**53) | texts
@@ -320,8 +321,8 @@ RECORDS: dict[str, st.SearchStrategy[Record]] = {
 
 @st.composite
 def batch_requests(draw: st.DrawFn, custom_id: str) -> Record:
-    """A batch-api request line (SPEC §3): a chat request (messages, tools) or a completion
-    request (prompt), with the usual sampling options beside them."""
+    """A batch-api request line (SPEC §3): a chat request (messages, tools) or an audio
+    request (``"method": "FILE"``, a file URL), with the usual request options beside them."""
     body: Record = {"model": draw(st.sampled_from(["meta-llama/Llama-3.3-70B-Instruct-Turbo",
                                                    "Qwen/Qwen2.5-7B-Instruct", "m"]))}
     if draw(st.booleans()):
@@ -335,16 +336,18 @@ def batch_requests(draw: st.DrawFn, custom_id: str) -> Record:
         if declared is not None:
             body["tools"] = [t.definition for t in declared]
     else:
-        body["prompt"] = draw(texts)
+        body["file"] = "https://example.com/audio/" + draw(identifiers) + ".mp3"
     if draw(st.booleans()):
         body["max_tokens"] = draw(st.integers(1, 4096))
     if draw(st.booleans()):
         body["temperature"] = draw(st.floats(0, 2))
     rec: Record = {"custom_id": custom_id, "body": body}
-    if draw(st.booleans()):
+    if "file" in body:
+        rec["method"] = "FILE"
+    elif draw(st.booleans()):
         rec["method"] = "POST"
     if draw(st.booleans()):
-        rec["url"] = "/v1/chat/completions" if "messages" in body else "/v1/completions"
+        rec["url"] = "/v1/chat/completions" if "messages" in body else "/v1/audio/transcriptions"
     return rec
 
 

@@ -123,7 +123,8 @@ def test_preference_output_gives_what_check_messages_gives(message: dict[str, An
                       "non_preferred_output": [{"role": "assistant", "content": "other"}]},
                      fast_out, fast_tally)
     full_out, full_tally = Collector(Config()), Tally()
-    check_messages([reply], ("preferred_output",), full_out, full_tally, None, turns=False)
+    check_messages([reply], ("preferred_output",), full_out, full_tally, None, turns=False,
+                   weights=False)
     assert [(i.path, i.code, i.message) for i in fast_out.issues] == [
         (i.path, i.code, i.message) for i in full_out.issues]
     for flag in _FLAGS:

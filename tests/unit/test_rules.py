@@ -105,7 +105,8 @@ def test_rules_json_with_codes_adds_the_issues_of_the_example() -> None:
     assert example is not None and turn["example"]["text"] == example.text
     assert turn["issues"] == [{"line": 1, "path": "$.messages[1].role", "code": "turn-order",
                                "severity": "warning",
-                               "message": turn["issues"][0]["message"]}]
+                               "message": turn["issues"][0]["message"], "count": 1,
+                               "lines": [1]}]
     assert [i["code"] for i in bom["issues"]] == ["bom"]
 
 

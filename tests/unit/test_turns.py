@@ -34,20 +34,24 @@ def _turn_issues(*roles: str) -> list[tuple[str | None, str]]:
     ("user", "assistant", "user", "assistant"),
     ("user", "call", "answer", "assistant"),
     ("system", "user", "call", "answer", "assistant", "user", "assistant"),
+    # SPEC §2.1 / §7: a sample may end on the assistant's tool call, or on its tool answers
+    ("user", "call"),
+    ("system", "user", "call", "answer"),
 ])
 def test_the_documented_order_passes(roles: tuple[str, ...]) -> None:
     assert _turn_issues(*roles) == []
 
 
 @pytest.mark.parametrize(("roles", "at", "words"), [
-    (("assistant", "user", "assistant"), 0, "conversation starts with a assistant message"),
+    (("assistant", "user", "assistant"), 0, "conversation starts with an assistant message"),
+    (("tool", "user", "assistant"), 0, "conversation starts with a tool message"),
+    (("system", "assistant"), 1, "assistant message before any user message"),
     (("user", "user", "assistant"), 1, "two user messages in a row"),
     (("user", "assistant", "assistant"), 2, "two assistant messages in a row"),
     (("user", "system", "assistant"), 1, "system message after the first position"),
     (("user", "call", "user", "assistant"), 2, "user message right after an assistant message "
                                                "with tool_calls"),
     (("user", "call", "answer", "user", "assistant"), 3, "user message right after tool results"),
-    (("user", "call", "answer"), 2, "conversation ends with tool results"),
 ])
 def test_a_break_is_reported_where_it_happens(roles: tuple[str, ...], at: int,
                                               words: str) -> None:
@@ -67,9 +71,34 @@ def test_a_tool_message_before_any_call_is_an_orphan_not_an_order_break() -> Non
     assert "turn-order" not in codes
 
 
+def _preference_turn_issues(*roles: str) -> list[tuple[str | None, str]]:
+    sample = {"input": {"messages": [_msg(r) for r in roles]},
+              "preferred_output": [{"role": "assistant", "content": "yes"}],
+              "non_preferred_output": [{"role": "assistant", "content": "no"}]}
+    report = validate_bytes(orjson.dumps(sample) + b"\n")
+    return [(i.path, i.message) for i in report.issues if i.code == "turn-order"]
+
+
+@pytest.mark.parametrize("roles", [
+    ("assistant", "user"),  # Together's preference example opens with a greeting
+    ("system", "assistant", "user"),
+    ("user",),
+])
+def test_a_preference_input_may_open_with_an_assistant_greeting(roles: tuple[str, ...]) -> None:
+    assert _preference_turn_issues(*roles) == []
+
+
+def test_a_preference_input_keeps_the_rest_of_the_order() -> None:
+    ((path, message),) = _preference_turn_issues("assistant", "user", "user")
+    assert (path, message[:20]) == ("$.input.messages[2].role", "two user messages in")
+    ((path, message),) = _preference_turn_issues("assistant", "system", "user")
+    assert path == "$.input.messages[1].role" and message.startswith("system message after")
+
+
 def test_the_table_covers_every_state_and_role() -> None:
     roles = {turns.SYSTEM, turns.USER, turns.ASSISTANT, turns.TOOL}
-    assert {turns.START, turns.CALLED, turns.UNKNOWN, turns.UNCHECKED} | roles == set(turns.TABLE)
+    assert ({turns.START, turns.GREETING, turns.GREETING_SYSTEM, turns.CALLED, turns.UNKNOWN,
+             turns.UNCHECKED} | roles == set(turns.TABLE))
     for state, row in turns.TABLE.items():
         assert set(row) == roles, state
         # the fast path's lookups say exactly what the table says
@@ -90,5 +119,7 @@ def test_follow_agrees_with_the_table(state: str, role: str) -> None:
             assert nxt == turns.UNCHECKED
         elif makes_calls:
             assert nxt == turns.AFTER_CALLS[state]
+        elif (state, role) == (turns.GREETING, turns.SYSTEM):
+            assert nxt == turns.AFTER[state][role] == turns.GREETING_SYSTEM
         else:
             assert nxt == turns.AFTER[state][role] == role

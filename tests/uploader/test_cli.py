@@ -62,7 +62,7 @@ def test_an_invalid_file_exits_1_with_the_report_and_sends_nothing(cli_env: Loca
 def test_server_invalid_format_exits_1(cli_env: LocalServer, invalid: Path) -> None:
     code, out, _ = run("upload", "--no-check", str(invalid))
     assert code == 1
-    assert "INVALID_FORMAT: Line 2: message has role" in out
+    assert "INVALID_FORMAT: Line 2: 'bot' is not a role here" in out
 
 
 def test_no_wait(cli_env: LocalServer, small: Path) -> None:

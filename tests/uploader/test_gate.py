@@ -23,7 +23,7 @@ def test_an_invalid_file_sends_no_request(server: LocalServer, send: Upload,
         send(invalid)
     report = caught.value.report
     assert not report.valid and "role-invalid" in report.by_code
-    assert "Line 2: message has role" in str(caught.value)
+    assert "Line 2: 'bot' is not a role here" in str(caught.value)
     assert server.requests() == []
 
 
@@ -46,6 +46,25 @@ def test_bad_options_send_nothing(server: LocalServer, send: Upload, small: Path
                                   options: dict[str, object], message: str) -> None:
     with pytest.raises(UsageError, match=message):
         send(small, **options)
+    assert server.requests() == []
+
+
+@pytest.mark.parametrize("check", [True, False])
+@pytest.mark.parametrize("kind", ["gzip", "zstd"])
+def test_compressed_bytes_under_a_plain_name_are_refused(server: LocalServer, send: Upload,
+                                                         tmp_path: Path, kind: str,
+                                                         check: bool) -> None:
+    """The validator reads them decompressed (valid), but the upload would send the
+    compressed bytes, which the server cannot read."""
+    import gzip
+
+    import zstandard
+
+    path = tmp_path / "train.jsonl"
+    path.write_bytes(gzip.compress(LINE) if kind == "gzip"
+                     else zstandard.ZstdCompressor().compress(LINE))
+    with pytest.raises(UsageError, match=f"holds {kind}-compressed bytes under a plain name"):
+        send(path, check=check)
     assert server.requests() == []
 
 

@@ -105,7 +105,7 @@ def test_invalid_format_from_the_server_is_a_result(server: LocalServer, send: U
     report = result.validation_report
     assert report is not None
     assert report["valid"] is False and report["error_type"] == "INVALID_FORMAT"
-    assert report["error"].startswith("Line 2: message has role")
+    assert report["error"].startswith("Line 2: 'bot' is not a role here")
     assert report["file_id"] == result.file_id
 
 

@@ -14,11 +14,12 @@ from typing import Any
 from validator.collect import Collector, Tally
 from validator.formats.content import check_parts
 from validator.formats.describe import describe
+from validator.formats.names import MESSAGE_KEYS, ROLES, SHAREGPT_KEYS, role_problem, unknown_key
 from validator.formats.tools import Declared, check_tool_calls
 from validator.formats.turns import (
     AFTER,
     AFTER_CALLS,
-    END_BREAKS,
+    GREETING,
     NO_ROLE,
     NOT_OBJECT,
     START,
@@ -31,7 +32,6 @@ from validator.limits import LIMITS
 
 __all__ = ["ROLES", "Messages", "check_messages"]
 
-ROLES = frozenset(("system", "user", "assistant", "tool"))
 _MAX_IMAGES_MSG = LIMITS.max_images_per_message
 _MAX_IMAGES_SAMPLE = LIMITS.max_images_per_sample
 _MISSING: Any = object()
@@ -52,14 +52,15 @@ def check_messages(
     *,
     need_assistant: bool = True,
     turns: bool = True,
-    complete: bool = True,
+    greeting: bool = False,
+    weights: bool = True,
 ) -> Messages | None:
     """Check a message list at ``base``.
 
     ``turns`` enables the turn-order and tool-call pairing rules (off for a preference output,
-    which is one assistant message answering an input elsewhere). ``complete`` says the list is
-    a whole conversation, so it must not end on tool results (off for a preference input, whose
-    outputs are the reply that follows).
+    which is one assistant message answering an input elsewhere). ``greeting`` lets the list
+    open with an assistant message (a preference input). ``weights``: message weights train
+    here (conversational data); elsewhere a weight is ignored by the server, and said so.
     """
     if type(messages) is not list or not messages:
         out.add("messages-invalid", base,
@@ -71,7 +72,8 @@ def check_messages(
     str_contents = 0
     assistants = 0
     trained_assistants = 0
-    state = START if turns else UNCHECKED  # turn order: see validator.formats.turns
+    trained_others = 0  # user, system or tool messages with weight 1: they train too
+    state = (GREETING if greeting else START) if turns else UNCHECKED  # validator.formats.turns
     seen_calls = False
     pending: dict[str, tuple[int, int]] = {}  # unanswered call id -> (message, call) index
     called: set[str] = set()
@@ -108,11 +110,13 @@ def check_messages(
                         r = m.get("reasoning")
                         weight = -1  # not plain: the full checks
                         if (n_keys == 2 + (w is not None) + (r is not None)
-                                and (w is None or (type(w) is int and 0 <= w <= 1))
+                                and (w is None or (weights and type(w) is int and 0 <= w <= 1))
                                 and (r is None or (type(r) is str and role == "assistant"))):
                             if w is not None:
                                 weight = w
                                 tally.has_message_weights = True
+                                if w and role != "assistant":
+                                    trained_others += 1
                             else:
                                 weight = 1
                             if r:
@@ -132,7 +136,7 @@ def check_messages(
                 w = m.get("weight")
                 r = m.get("reasoning")
                 if (n_keys == 2 + ("content" in m) + (w is not None) + (r is not None)
-                        and (w is None or (type(w) is int and 0 <= w <= 1))
+                        and (w is None or (weights and type(w) is int and 0 <= w <= 1))
                         and (r is None or type(r) is str)):
                     for n_call, cid in enumerate(check_tool_calls(
                             calls, base + (i, "tool_calls"), out, declared)):
@@ -157,7 +161,7 @@ def check_messages(
                     continue
         if full is None:
             full = _FullChecks(base, out, tally, declared, turns=turns, called=called,
-                               pending=pending)
+                               pending=pending, weights=weights)
         state, seen_calls = full.message(i, m, state, seen_calls)
 
     images = part_contents = 0
@@ -166,10 +170,11 @@ def check_messages(
         str_contents += full.str_contents
         assistants += full.assistants
         trained_assistants += full.trained_assistants
+        trained_others += full.trained_others
         images = full.images
         part_contents = full.part_contents
-    _check_list(base, out, len(messages), state, pending, assistants, trained_assistants,
-                images, str_contents, part_contents, need_assistant, turns, complete)
+    _check_list(base, out, len(messages), pending, assistants, trained_assistants + trained_others,
+                images, str_contents, part_contents, need_assistant, turns)
     if full is not None:  # else every message took the fast path, the last one with ``role``
         last = messages[-1]
         role = last.get("role") if type(last) is dict else None
@@ -178,23 +183,26 @@ def check_messages(
     return len(messages), chars, role
 
 
-def _check_list(base: Location, out: Collector, n: int, state: str,  # noqa: PLR0917
-                pending: dict[str, tuple[int, int]], assistants: int, trained_assistants: int,
+def _check_list(base: Location, out: Collector, n: int,  # noqa: PLR0917
+                pending: dict[str, tuple[int, int]], assistants: int, trained: int,
                 images: int, str_contents: int, part_contents: int,
-                need_assistant: bool, turns: bool, complete: bool) -> None:
-    """The rules about a whole message list, once its messages are checked."""
-    if complete and state in END_BREAKS:
-        out.add("turn-order", (*base, n - 1, "role"), END_BREAKS[state])
+                need_assistant: bool, turns: bool) -> None:
+    """The rules about a whole message list, once its messages are checked. ``trained``
+    counts the messages that train: assistant messages without weight 0, others with weight 1.
+    """
     if need_assistant and assistants == 0:
         out.add("no-assistant", base,
                 "conversation has no assistant message: add the assistant turn to train on")
-    elif assistants and trained_assistants == 0:
+    elif assistants and trained == 0:
         out.add("nothing-trained", base,
-                "every assistant message has weight 0, so this sample trains on nothing")
+                "every assistant message has weight 0 and no other message has weight 1, so "
+                "this sample trains on nothing")
     if turns:
         for i, n_call in pending.values():
-            out.add("tool-unanswered", (*base, i, "tool_calls", n_call),
-                    "tool call is never answered: add a tool message with its tool_call_id")
+            if i < n - 1:  # a call in the last message is the training target, not a problem
+                out.add("tool-unanswered", (*base, i, "tool_calls", n_call),
+                        "tool call is never answered, though the conversation goes on: add a "
+                        "tool message with its tool_call_id after it")
     if images > _MAX_IMAGES_SAMPLE:
         out.add("image-count", base,
                 f"sample has {images} images, over the limit of {_MAX_IMAGES_SAMPLE}")
@@ -210,10 +218,11 @@ class _FullChecks:
 
     __slots__ = ("assistants", "base", "called", "chars", "declared", "images", "out",
                  "part_contents", "pending", "str_contents", "tally", "trained_assistants",
-                 "turns")
+                 "trained_others", "turns", "weights")
 
     def __init__(self, base: Location, out: Collector, tally: Tally, declared: Declared | None,
-                 *, turns: bool, called: set[str], pending: dict[str, tuple[int, int]]) -> None:
+                 *, turns: bool, called: set[str], pending: dict[str, tuple[int, int]],
+                 weights: bool) -> None:
         self.base = base
         self.out = out
         self.tally = tally
@@ -227,6 +236,8 @@ class _FullChecks:
         self.part_contents = 0
         self.assistants = 0
         self.trained_assistants = 0
+        self.trained_others = 0
+        self.weights = weights
 
     def message(self, i: int, m: Any, state: str, seen_calls: bool) -> tuple[str, bool]:
         """Check message ``i`` of the list, in turn state ``state``; return the next state and
@@ -240,11 +251,18 @@ class _FullChecks:
                     f"not {describe(m)}")
             return NOT_OBJECT[state], seen_calls
         role = m.get("role")
-        if type(role) is not str or role not in ROLES:  # a list or object role is unhashable
-            what = "has no role" if "role" not in m else f"has role {describe(role)}"
-            out.add("role-invalid", (*base, i, "role"),
-                    f"message {what}: role must be one of system, user, assistant, tool")
+        sharegpt = "role" not in m and "from" in m and "content" not in m and "value" in m
+        if sharegpt:
+            out.add("role-invalid", (*base, i),
+                    'message is in ShareGPT form ("from", "value"): write "role" and "content" '
+                    '("human" -> "user", "gpt" -> "assistant")')
             role = None
+        elif type(role) is not str or role not in ROLES:  # a list or object role: unhashable
+            out.add("role-invalid", (*base, i, "role"), role_problem(m))
+            role = None
+        for key in m:
+            if key not in MESSAGE_KEYS and not (sharegpt and key in SHAREGPT_KEYS):
+                out.add("message-key-unknown", (*base, i, key), unknown_key(key))
         is_assistant = role == "assistant"
         calls = m.get("tool_calls", _MISSING)
         has_calls = calls is not _MISSING and calls is not None
@@ -270,7 +288,7 @@ class _FullChecks:
                         f"message has {msg_images} images, over the limit of {_MAX_IMAGES_MSG}: "
                         "split it into several samples")
         elif content is _MISSING or content is None:
-            if not makes_calls:
+            if not makes_calls and not sharegpt:
                 out.add("content-missing", (*base, i),
                         "message has no content" + (" (null)" if content is None else "")
                         + ": add a string content (only an assistant message with tool_calls "
@@ -281,7 +299,11 @@ class _FullChecks:
 
         # weight
         weight = 1
-        if "weight" in m:
+        if "weight" in m and not self.weights:
+            out.add("message-weight-ignored", (*base, i, "weight"),
+                    "message weights are only available for conversational data: the server "
+                    "ignores this one (give the sample a top-level weight instead)")
+        elif "weight" in m:
             w = check_message_weight(m["weight"], base + (i, "weight"), out)
             if w is not None:
                 tally.has_message_weights = True
@@ -289,6 +311,8 @@ class _FullChecks:
                 if w == 1 and msg_images:
                     out.add("image-weight", (*base, i, "weight"),
                             "a message holding an image must have weight 0 or no weight")
+                elif w == 1 and not is_assistant:
+                    self.trained_others += 1
         if is_assistant:
             self.assistants += 1
             self.trained_assistants += weight != 0
@@ -337,9 +361,18 @@ def _check_tool_answer(m: dict[str, Any], path: Location, out: Collector, *,
                 "a call made by an earlier assistant message")
         return
     cid = m.get("tool_call_id")
-    if type(cid) is not str:
+    if cid is None and len(pending) == 1:  # the docs' examples: it answers the one open call
+        pending.clear()
+    elif cid is None:
+        why = (f"{len(pending)} calls are waiting for results" if pending
+               else "every call is already answered")
         out.add("tool-call-id", (*path, "tool_call_id"),
-                "tool message has no string tool_call_id: set it to the id of the call it answers")
+                f"tool message has no tool_call_id and {why}: set tool_call_id to the id of "
+                "the call it answers")
+    elif type(cid) is not str:
+        out.add("tool-call-id", (*path, "tool_call_id"),
+                f"tool_call_id must be a string (the id of the call it answers), not "
+                f"{describe(cid)}")
     elif cid not in called:
         out.add("tool-call-id", (*path, "tool_call_id"),
                 f"tool_call_id {cid!r} matches no earlier tool call in this sample")

@@ -30,7 +30,7 @@ def check(rec: dict[str, Any], out: Collector, tally: Tally) -> None:
             if data["tools"]:
                 tally.has_tools = True
         result = check_messages(data["messages"], ("input", "messages"), out, tally, declared,
-                                need_assistant=False, complete=False)
+                                need_assistant=False, greeting=True, weights=False)
         if result is not None:
             size, n_chars, last_role = result
             count += size
@@ -60,7 +60,7 @@ def check(rec: dict[str, Any], out: Collector, tally: Tally) -> None:
         if len(message) == 2 and type(content) is str:
             chars += len(content)  # a plain reply: nothing check_messages could report
             continue
-        result = check_messages(value, (key,), out, tally, declared, turns=False)
+        result = check_messages(value, (key,), out, tally, declared, turns=False, weights=False)
         if result is not None:
             chars += result[1]
     if rec[_OUTPUTS[0]] == rec[_OUTPUTS[1]]:

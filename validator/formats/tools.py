@@ -162,6 +162,11 @@ def _check_tools(tools: Any, path: Location, out: Collector | _Recorder) -> Decl
                             f"parameters of tool {name!r} are not a valid JSON Schema: {compiled}")
                 else:
                     schema = compiled
+        if "required" in fn:
+            where = "into parameters" if "parameters" in fn else 'into a "parameters" object schema'
+            out.add("tool-required-misplaced", (*p, "function", "required"),
+                    f"tool {name!r} has required beside its parameters, where JSON Schema does "
+                    f"not read it: move it {where}; as it stands nothing is required")
         declared[name] = schema
     return declared
 

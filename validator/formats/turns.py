@@ -11,11 +11,16 @@ after it the list is ``UNCHECKED`` and every message may follow.
 
 from __future__ import annotations
 
-__all__ = ["AFTER", "AFTER_CALLS", "ASSISTANT", "CALLED", "END_BREAKS", "NOT_OBJECT", "NO_ROLE",
+__all__ = ["AFTER", "AFTER_CALLS", "ASSISTANT", "CALLED", "GREETING", "GREETING_SYSTEM",
+           "NOT_OBJECT", "NO_ROLE",
            "START", "SYSTEM", "TABLE", "TOOL", "UNCHECKED", "UNKNOWN", "USER", "follow"]
 
 # States: the four roles (after a message of that role), and
 START = "start"  # no message yet
+# A preference input may open with an assistant greeting (Together's own example does): its
+# list starts in GREETING, where an assistant message may come first, even after the system.
+GREETING = "greeting"  # no message yet, in a preference input
+GREETING_SYSTEM = "greeting_system"  # after the system message of a preference input
 CALLED = "called"  # after an assistant message with tool calls
 UNKNOWN = "unknown"  # after a message with no valid role: it constrains nothing
 UNCHECKED = "unchecked"  # the order is not checked (turns off, or already broken once)
@@ -26,7 +31,12 @@ _NOT_AFTER_CALLS = "tool message that does not follow tool calls"
 
 
 def _starts(role: str) -> str:
-    return f"conversation starts with a {role} message: start with system or user"
+    article = "an" if role[0] in "aeiou" else "a"
+    return f"conversation starts with {article} {role} message: start with system or user"
+
+
+_NO_USER = ("assistant message before any user message: add the user turn it answers "
+            "(only a preference input may open with an assistant greeting)")
 
 
 def _twice(role: str) -> str:
@@ -43,7 +53,10 @@ def _unanswered(role: str) -> str:
 # to CALLED instead).
 TABLE: dict[str, dict[str, str | None]] = {
     START: {SYSTEM: None, USER: None, ASSISTANT: _starts(ASSISTANT), TOOL: _starts(TOOL)},
-    SYSTEM: {SYSTEM: _SYSTEM_LATE, USER: None, ASSISTANT: None, TOOL: _NOT_AFTER_CALLS},
+    SYSTEM: {SYSTEM: _SYSTEM_LATE, USER: None, ASSISTANT: _NO_USER, TOOL: _NOT_AFTER_CALLS},
+    GREETING: {SYSTEM: None, USER: None, ASSISTANT: None, TOOL: _starts(TOOL)},
+    GREETING_SYSTEM: {SYSTEM: _SYSTEM_LATE, USER: None, ASSISTANT: None,
+                      TOOL: _NOT_AFTER_CALLS},
     USER: {SYSTEM: _SYSTEM_LATE, USER: _twice(USER), ASSISTANT: None, TOOL: _NOT_AFTER_CALLS},
     ASSISTANT: {SYSTEM: _SYSTEM_LATE, USER: None, ASSISTANT: _twice(ASSISTANT),
                 TOOL: _NOT_AFTER_CALLS},
@@ -56,9 +69,11 @@ TABLE: dict[str, dict[str, str | None]] = {
     UNCHECKED: {SYSTEM: None, USER: None, ASSISTANT: None, TOOL: None},
 }
 
-# state -> role -> next state, for the roles that may follow a message without tool calls
+# state -> role -> next state, for the roles that may follow a message without tool calls:
+# the role itself, except for the system message that opens a preference input
+_NEXT = {(GREETING, SYSTEM): GREETING_SYSTEM}
 AFTER: dict[str, dict[str, str]] = {
-    state: {role: UNCHECKED if state == UNCHECKED else role
+    state: {role: UNCHECKED if state == UNCHECKED else _NEXT.get((state, role), role)
             for role, problem in row.items() if problem is None}
     for state, row in TABLE.items()
 }
@@ -73,10 +88,9 @@ AFTER_CALLS: dict[str, str] = {
 NO_ROLE: dict[str, str] = {state: UNCHECKED if state == UNCHECKED else UNKNOWN for state in TABLE}
 NOT_OBJECT: dict[str, str] = {**NO_ROLE, CALLED: CALLED}
 
-# state the list may not end in (when it is a whole conversation) -> the break's message
-END_BREAKS: dict[str, str] = {
-    TOOL: "conversation ends with tool results: an assistant message answering them comes next",
-}
+# A list may end in any state: on an assistant message with tool calls (the call is what the
+# model learns, OpenAI's function-calling pattern) or on its tool results (Together's own
+# function-calling example) as well as on an answer. SPEC §2.1.
 
 
 def follow(state: str, role: str, makes_calls: bool, seen_calls: bool) -> tuple[str, str | None]:
@@ -89,6 +103,6 @@ def follow(state: str, role: str, makes_calls: bool, seen_calls: bool) -> tuple[
     problem = TABLE[state][role]
     if problem is None:
         return (AFTER_CALLS[state] if makes_calls else AFTER[state][role]), None
-    if role == TOOL and not seen_calls and state != START:
+    if role == TOOL and not seen_calls and state not in (START, GREETING):
         return TOOL, None
     return UNCHECKED, problem

@@ -10,8 +10,8 @@ from validator.issues import Location
 
 __all__ = ["SAMPLE_WEIGHT_KEY", "check_message_weight", "check_sample_weight"]
 
-# ASSUMPTION (SPEC §2.2): the server reports dataset_has_sample_weights, but no public source
-# names the field. We read a top-level numeric "weight" >= 0. Change it here and only here.
+# SPEC §2.2: the sample weight is a top-level "weight", a number >= 0, valid on every JSONL
+# format (documented since the December 2026 revision of Together's data-preparation docs).
 SAMPLE_WEIGHT_KEY = "weight"
 
 
@@ -40,6 +40,10 @@ def check_sample_weight(value: Any, out: Collector, tally: Tally) -> None:
     kind = type(value)
     if (kind is int or kind is float) and value >= 0:
         tally.has_sample_weights = True
+        if value == 0:
+            out.add("sample-weight-zero", (SAMPLE_WEIGHT_KEY,),
+                    "sample weight is 0: the sample is uploaded but trains on nothing; drop it "
+                    "or give it a weight above 0")
     else:
         out.add("sample-weight-invalid", (SAMPLE_WEIGHT_KEY,),
                 f"sample weight must be a number >= 0, not {describe(value)}")
