@@ -3,8 +3,9 @@ API (SPEC.md §1, §5), shared by the validator, the uploader and the local serv
 here only.
 
 A purpose decides the rules (``fine-tune`` the dataset formats, ``eval`` one JSON object per
-line, ``batch-api`` request lines); a file type is read from the name's extension. JSONL serves
-every purpose, CSV only ``eval`` and Parquet only ``fine-tune``. The validator also reads
+line with the first row's keys, ``batch-api`` request lines, ``calibration`` one JSON object per
+line: no rules are documented for it); a file type is read from the name's extension. JSONL
+serves every purpose, CSV only ``eval`` and Parquet only ``fine-tune``. The validator also reads
 ``*.jsonl.gz`` and ``*.jsonl.zst``, which are never uploaded.
 """
 
@@ -18,7 +19,7 @@ from validator.errors import UsageError
 __all__ = ["FILE_TYPES", "PURPOSES", "PURPOSE_OF_TYPE", "Compression", "FileType", "Purpose",
            "check_purpose", "compression", "file_type", "resolve_purpose"]
 
-Purpose = Literal["fine-tune", "eval", "batch-api"]
+Purpose = Literal["fine-tune", "eval", "batch-api", "calibration"]
 PURPOSES: Final[tuple[Purpose, ...]] = get_args(Purpose)
 
 FileType = Literal["jsonl", "parquet", "csv"]  # what the server accepts

@@ -14,6 +14,7 @@ import zstandard
 from tests.conftest import CHAT
 from validator import validate_file, validate_stream
 from validator.cli.main import main
+from validator.config import from_table
 from validator.limits import LIMITS
 from validator.run import pipeline as engine
 
@@ -47,11 +48,77 @@ def test_stdin_name_picks_type_and_auto_purpose(tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
     sink = io.BytesIO()
-    pq.write_table(pa.table({"input_ids": [[1, 2, 3]]}), sink)
+    pq.write_table(pa.table({"input_ids": [[1, 2, 3]], "attention_mask": [[1, 1, 1]]}), sink)
     code, out, _ = run("validate", "-", "--name", "t.parquet", stdin=sink.getvalue())
     assert code == 0, out
     gz = gzip.compress(LINE * 2)
     assert run("validate", "-", "--name", "d.jsonl.gz", stdin=gz)[0] == 0
+
+
+@pytest.mark.parametrize("name", [[], ["--name", "piped.jsonl"], ["--name", "piped.jsonl.zst"]])
+def test_compressed_stdin_is_known_by_its_bytes(name: list[str]) -> None:
+    """SPEC §1: compressed bytes are recognised by their magic number whatever the name says,
+    on standard input too."""
+    zstd = zstandard.ZstdCompressor().compress(LINE * 3)
+    for data in (gzip.compress(LINE * 3), zstd):
+        code, out, _ = run("validate", "-", *name, "--output", "json", stdin=data)
+        assert code == 0, out
+        assert orjson.loads(out)["files"][0]["validation_report"]["nlines"] == 3
+
+
+def test_plain_stdin_named_compressed_is_read_as_text() -> None:
+    code, out, _ = run("validate", "-", "--name", "d.jsonl.gz", "--output", "json",
+                       stdin=LINE * 2)
+    assert code == 0, out
+    entry = orjson.loads(out)["files"][0]
+    assert (entry["issues"], entry["validation_report"]["nlines"]) == ([], 2)
+
+
+@pytest.mark.parametrize("kind", ["gzip", "zstd"])
+def test_compressed_bytes_under_a_plain_name(tmp_path: Path, kind: str) -> None:
+    body = LINE * 2 + b'{"text": "mixed"}\n' + LINE
+    data = gzip.compress(body) if kind == "gzip" else zstandard.ZstdCompressor().compress(body)
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(data)
+    report = validate_file(path)
+    assert (report.nlines, [(i.line, i.code) for i in report.issues]) == (4, [(3, "format-mixed")])
+    assert report.stats["bytes"] == len(data)  # the file's size on disk
+    assert validate_file(path, workers=2) == report
+    assert validate_stream(io.BytesIO(data), "d.jsonl") == dataclasses.replace(
+        report, path="d.jsonl", stats={**report.stats, "bytes": None})
+
+
+def test_size_rules_judge_compressed_data_once_decompressed(tmp_path: Path) -> None:
+    """file-too-large and file-too-large-for-sdk compare the decompressed size, however the
+    compression was found (name or bytes), and a size on disk over a limit is not reported
+    twice."""
+    body = LINE * 50
+    packed = gzip.compress(body)
+    plain_name, packed_name = tmp_path / "d.jsonl", tmp_path / "d.jsonl.gz"
+    for path in (plain_name, packed_name):
+        path.write_bytes(packed)
+
+    def issues(path: Path, **table: object) -> list[tuple[str, str]]:
+        report = validate_file(path, config=from_table(table))
+        return [(i.code, i.message.split(", over", 1)[0]) for i in report.issues]
+
+    limit = len(packed) + 1  # the file fits, the data does not
+    for path in (plain_name, packed_name):
+        assert issues(path, **{"sdk-max-file-size": limit}) == [
+            ("file-too-large-for-sdk", f"data is {len(body):,} bytes")]
+        assert issues(path, **{"max-file-size": limit, "sdk-max-file-size": limit}) == [
+            ("file-too-large", f"data is {len(body):,} bytes")]
+    assert issues(plain_name, **{"max-file-size": 10, "sdk-max-file-size": 5}) == [
+        ("file-too-large", f"file is {len(packed):,} bytes")]
+    assert issues(plain_name, **{"sdk-max-file-size": 10}) == [
+        ("file-too-large-for-sdk", f"file is {len(packed):,} bytes")]
+
+
+def test_stdin_size_rules_apply_to_what_was_read() -> None:
+    cfg = from_table({"sdk-max-file-size": len(LINE) * 2})
+    report = validate_stream(io.BytesIO(gzip.compress(LINE * 3)), "s.jsonl", config=cfg)
+    assert [(i.code, i.message.split(", over", 1)[0]) for i in report.issues] == [
+        ("file-too-large-for-sdk", f"input is {len(LINE) * 3:,} bytes")]
 
 
 def test_stdin_usage_errors() -> None:
@@ -110,7 +177,8 @@ def test_truncated_archive_names_the_last_complete_line(tmp_path: Path) -> None:
 
 def test_batch_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine, "LIMITS", dataclasses.replace(LIMITS, batch_max_bytes=100))
-    line = b'{"custom_id": "%d", "body": {"model": "m", "prompt": "p"}}\n'
+    line = (b'{"custom_id": "%d", "body": {"model": "m", '
+            b'"messages": [{"role": "user", "content": "p"}]}}\n')
     data = b"".join(line % i for i in range(5))
     report = engine.validate_bytes(data, "b.jsonl", "batch-api")
     assert [(i.line, i.code) for i in report.issues] == [(None, "batch-limits")]

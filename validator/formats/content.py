@@ -17,6 +17,7 @@ _PREFIXES = {
     "data:image/webp;base64,": "webp",
 }
 _MAX_URL = LIMITS.max_image_url_chars
+_WHITESPACE = b" \t\n\r\f\v"
 
 
 def _sniff(head: bytes) -> str:
@@ -51,8 +52,26 @@ def decoded_head(payload: str) -> bytes:
     return binascii.a2b_base64(payload, strict_mode=True)[:12]
 
 
-def check_image_url(url: Any, path: Location, out: Collector) -> None:
-    """One image: a base64 data URL of a JPEG, PNG or WebP, small enough, that decodes."""
+def _unbroken_head(payload: str) -> bytes | None:
+    """The decoded head of ``payload`` once its ASCII whitespace (MIME line breaks) is
+    removed, or None when it holds none or still does not decode."""
+    if not payload.isascii():
+        return None
+    raw = payload.encode("ascii")
+    joined = raw.translate(None, _WHITESPACE)
+    if len(joined) == len(raw) or not joined:
+        return None
+    try:
+        return decoded_head(joined.decode("ascii"))
+    except ValueError:
+        return None
+
+
+def check_image_url(url: Any, path: Location, out: Collector, hosted: bool = False) -> None:
+    """One image: a base64 data URL of a JPEG, PNG or WebP, small enough, that decodes.
+
+    ``hosted``: an ``https://`` URL is accepted too (a chat-completions request, SPEC §3).
+    """
     if type(url) is not str or not url:
         out.add("part-invalid", path,
                 'image_url.url must be a non-empty string such as "data:image/png;base64,..."')
@@ -60,7 +79,18 @@ def check_image_url(url: Any, path: Location, out: Collector) -> None:
     comma = url.find(",", 0, 64)
     kind = _PREFIXES.get(url[: comma + 1]) if comma > 0 else None
     if kind is None:
+        if hosted and url.startswith("https://") and len(url) > 8:
+            return
         shown = url[:40] + ("..." if len(url) > 40 else "")
+        if hosted:
+            hint = ("write https://, not http://" if url.startswith("http://") else
+                    "write image/jpeg, not image/jpg" if url.startswith("data:image/jpg") else
+                    "give the image's https:// URL or a base64 data URL of a JPEG, PNG or WebP")
+            out.add("image-url-invalid", path,
+                    f"image URL {shown!r} must be an https:// URL or start with "
+                    "data:image/jpeg;base64, data:image/png;base64, or data:image/webp;base64,: "
+                    f"{hint}")
+            return
         if url.startswith(("http://", "https://")):
             hint = "remote URLs are not fetched; embed the image as a base64 data URL"
         elif url.startswith("data:image/jpg"):
@@ -76,13 +106,25 @@ def check_image_url(url: Any, path: Location, out: Collector) -> None:
                 f"image data URL is {len(url):,} characters, over the limit of {_MAX_URL:,} "
                 "(about 10 MiB decoded): downscale or recompress the image")
         return
-    try:
-        head = decoded_head(url[comma + 1:])
-    except ValueError as exc:  # binascii.Error, or non-ASCII text
+    payload = url[comma + 1:]
+    if not payload or (payload[0].isspace() and not payload.strip()):
         out.add("image-base64", path,
-                f"image base64 does not decode ({exc}): re-encode the image bytes with standard "
-                "base64, no line breaks or spaces")
+                f"image data URL has no base64 payload after data:image/{kind};base64,: put the "
+                "base64 of the image's bytes after the comma")
         return
+    try:
+        head = decoded_head(payload)
+    except ValueError as exc:  # binascii.Error, or non-ASCII text
+        unbroken = _unbroken_head(payload)
+        if unbroken is None:
+            out.add("image-base64", path,
+                    f"image base64 does not decode ({exc}): re-encode the image bytes with "
+                    "standard base64, no line breaks or spaces")
+            return
+        out.add("image-base64-breaks", path,
+                "image base64 holds line breaks or spaces (MIME style): it decodes once they "
+                "are removed, but strip the line breaks (base64 -w0)")
+        head = unbroken
     actual = _sniff(head)
     if actual != kind:
         out.add("image-type-mismatch", path,
@@ -91,11 +133,12 @@ def check_image_url(url: Any, path: Location, out: Collector) -> None:
 
 
 def check_parts(parts: list[Any], path: Location, out: Collector,
-                image_place: str | None) -> tuple[int, int]:
+                image_place: str | None, hosted: bool = False) -> tuple[int, int]:
     """Check a content-part list; return (images, characters of text).
 
     ``image_place`` is None where images are allowed, else a description of the place
-    ("an assistant message") used in the message that forbids them.
+    ("an assistant message") used in the message that forbids them. ``hosted``: images may be
+    ``https://`` URLs (a chat-completions request).
     """
     images = 0
     chars = 0
@@ -110,6 +153,10 @@ def check_parts(parts: list[Any], path: Location, out: Collector,
             text = part.get("text")
             if type(text) is str:
                 chars += len(text)
+            elif "text" not in part and "value" in part:
+                out.add("part-invalid", (*path, j, "value"),
+                        'text part has "value" but no "text": a text part holds its string in '
+                        '"text"')
             else:
                 out.add("part-invalid", (*path, j, "text"),
                         'a text part needs a string "text"')
@@ -121,7 +168,7 @@ def check_parts(parts: list[Any], path: Location, out: Collector,
                         f"not in {image_place}: move the image to a user message")
             holder = part.get("image_url")
             if type(holder) is dict:
-                check_image_url(holder.get("url"), path + (j, "image_url", "url"), out)
+                check_image_url(holder.get("url"), path + (j, "image_url", "url"), out, hosted)
             else:
                 out.add("part-invalid", (*path, j, "image_url"),
                         'an image_url part needs an object "image_url": {"url": "data:..."}')
