@@ -44,6 +44,7 @@ from validator import (
     check_purpose,
     compression,
     file_type,
+    sniff_compression,
     validate_file,
 )
 
@@ -132,6 +133,16 @@ def upload(
             client.close()
 
 
+def _packed(path: str) -> str | None:
+    """``gzip`` or ``zstd`` when the file's bytes are compressed whatever its name says (the
+    validator reads them decompressed; the upload would send them as they are)."""
+    try:
+        with open(path, "rb") as handle:
+            return sniff_compression(handle.read(8))
+    except OSError:
+        return None  # the validation that follows reports an unreadable file
+
+
 def _check_options(path: str, purpose: str, threshold: int, part_size: int,
                    concurrency: int) -> str:
     kind = file_type(path)
@@ -139,6 +150,12 @@ def _check_options(path: str, purpose: str, threshold: int, part_size: int,
         raise UsageError(f"{path}: cannot upload this file type: the server takes "
                          f"{', '.join('.' + t for t in FILE_TYPES)} (decompress a .jsonl.gz or "
                          ".jsonl.zst first)")
+    packed = _packed(path)
+    if packed is not None:
+        tool = "gunzip" if packed == "gzip" else "zstd -d"
+        raise UsageError(f"{path}: the file holds {packed}-compressed bytes under a plain name: "
+                         "the server reads the bytes as they are, so decompress it first "
+                         f"({tool} -c {path} > plain.{kind})")
     check_purpose(purpose)
     if not 0 <= threshold <= SINGLE_MAX_BYTES:
         raise UsageError("the multipart threshold must be between 0 and 5 GiB: the API takes "

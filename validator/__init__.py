@@ -33,6 +33,7 @@ from validator.purposes import (
     file_type,
     resolve_purpose,
 )
+from validator.read.source import sniff as sniff_compression
 from validator.report import Report
 from validator.report.renderers import RENDERERS
 from validator.rules.codes import Code
@@ -75,6 +76,7 @@ __all__ = [
     "parse_size",
     "resolve_config",
     "resolve_purpose",
+    "sniff_compression",
     "split_file",
     "split_stream",
     "validate_bytes",

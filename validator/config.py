@@ -6,6 +6,7 @@ ruff-style::
     [tool.ftdata]
     max-errors = 100            # issues kept per severity and file (counting goes on)
     max-file-size = "100GB"
+    sdk-max-file-size = "50.1GiB"  # over it: a warning, as the official SDK refuses the upload
     max-line-size = "256MiB"
     strict = false              # true: every warning counts as an error
     ignore = ["key-unknown"]    # codes (or globs such as "tool-*") switched off
@@ -64,6 +65,7 @@ class Config:
     )
     max_errors: int = 50
     max_file_bytes: int = LIMITS.max_file_bytes
+    sdk_max_file_bytes: int = LIMITS.sdk_max_file_bytes
     max_line_bytes: int = LIMITS.max_line_bytes
 
     def with_overrides(
@@ -118,7 +120,8 @@ def find_pyproject(start: Path) -> Path | None:
     return None
 
 
-_KEYS = {"max-errors", "max-file-size", "max-line-size", "strict", "ignore", "warn", "error"}
+_KEYS = {"max-errors", "max-file-size", "sdk-max-file-size", "max-line-size", "strict",
+         "ignore", "warn", "error"}
 
 
 def resolve_config(
@@ -190,6 +193,8 @@ def from_table(table: Mapping[str, Any], where: str = "config", *,
             cfg = replace(cfg, max_errors=n)
         if "max-file-size" in table:
             cfg = replace(cfg, max_file_bytes=parse_size(table["max-file-size"]))
+        if "sdk-max-file-size" in table:
+            cfg = replace(cfg, sdk_max_file_bytes=parse_size(table["sdk-max-file-size"]))
         if "max-line-size" in table:
             cfg = replace(cfg, max_line_bytes=parse_size(table["max-line-size"]))
         lists = {}

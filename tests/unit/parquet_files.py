@@ -40,7 +40,29 @@ def _check(path: Path, **table: Any) -> Report:
 
 
 def _issues(report: Report) -> list[Key]:
-    return [(i.line, i.path, i.code) for i in report.issues]
+    """Every occurrence (a group of identical issues expanded to its lines), by row and then
+    path: the order of one row's issues is not part of the contract (test_examples.py)."""
+    keys: list[Key] = []
+    for issue in report.issues:
+        lines = issue.first_lines or (None,)
+        assert issue.count == len(lines) or issue.line is None, \
+            f"{issue.code}: a group of {issue.count} in a test file names {len(lines)} lines"
+        for line in lines:
+            keys.extend((line, issue.path, issue.code)
+                        for _ in range(issue.count if line is None else 1))
+    return sorted(keys, key=lambda k: (k[0] is None, k[0] or 0, k[1] or "", k[2]))
+
+
+def _found(path: Path) -> list[Key]:
+    """Every issue of a Parquet file as the checks add them, ungrouped and in that order."""
+    from validator.collect import Collector
+    from validator.files.parquet import check_parquet
+
+    out = Collector(CONFIG)
+    out.capture = []
+    with path.open("rb") as handle:
+        check_parquet(handle, out)
+    return [(i.line, i.path, i.code) for i in out.capture]
 
 
 # --------------------------------------------------------------------------------------------
@@ -69,8 +91,18 @@ def _cut(path: Path, group: int) -> Path:
 
 
 def _cut_in_the_middle(folder: Path) -> Path:
-    return _cut(_write(folder / "whole.parquet", {"input_ids": [[i, i + 1] for i in range(40)]},
+    return _cut(_write(folder / "whole.parquet", {"input_ids": [[i, i + 1] for i in range(40)],
+                                                  "attention_mask": [[1, 1]] * 40},
                        row_group_size=10), 2)
+
+
+def _named_twice(folder: Path) -> Path:
+    """pyarrow writes (and reads back) a table with two columns of the same name."""
+    ids, mask = pa.array(IDS, pa.list_(pa.int64())), pa.array(CLEAN["attention_mask"])
+    path = folder / "train.parquet"
+    pq.write_table(pa.Table.from_arrays([ids, mask, ids],
+                                        names=["input_ids", "attention_mask", "input_ids"]), path)
+    return path
 
 
 Maker = Callable[[Path], Path]
@@ -82,7 +114,8 @@ def _table(columns: dict[str, Any]) -> Maker:
 
 FAILING: dict[str, tuple[Maker, list[Key]]] = {
     "parquet-invalid": (_cut_in_the_middle, [(None, None, "parquet-invalid")]),
-    "parquet-columns": (_table({"input_ids": IDS, "text": pa.array(["a", "b", "c"])}),
+    "parquet-columns": (_table({"input_ids": IDS, "attention_mask": CLEAN["attention_mask"],
+                                "text": pa.array(["a", "b", "c"])}),
                         [(None, None, "parquet-columns")]),
     # once per column, and the values of such a column are not checked (-5.0 is no label error)
     "parquet-type": (_table({
@@ -107,7 +140,8 @@ FAILING: dict[str, tuple[Maker, list[Key]]] = {
     }), [(1, "$.attention_mask", "parquet-length"), (2, "$.labels", "parquet-length"),
          (3, "$.position_ids", "parquet-length")]),
     # an empty row is only parquet-empty: equal lengths, and no labels means no warning
-    "parquet-empty": (_table({"input_ids": [[1], [], [2]], "labels": [[1], [], [2]]}),
+    "parquet-empty": (_table({"input_ids": [[1], [], [2]], "attention_mask": [[1], [], [1]],
+                              "labels": [[1], [], [2]]}),
                       [(2, "$.input_ids", "parquet-empty")]),
     "parquet-attention-mask": (_table({
         "input_ids": [[1, 2, 3]] * 3,
@@ -116,17 +150,30 @@ FAILING: dict[str, tuple[Maker, list[Key]]] = {
          (3, "$.attention_mask[0]", "parquet-attention-mask")]),
     "parquet-labels": (_table({
         "input_ids": [[1, 2, 3]] * 3,
+        "attention_mask": [[1, 1, 1]] * 3,
         "labels": [[-100, 5, 0], [-1, 5, -101], [7, -100, -200]],
     }), [(2, "$.labels[0]", "parquet-labels"), (3, "$.labels[2]", "parquet-labels")]),
     "parquet-nothing-trained": (_table({
         "input_ids": [[1, 2, 3], [1, 2, 3], [1]],
+        "attention_mask": [[1, 1, 1], [1, 1, 1], [1]],
         "labels": [[-100, -100, -100], [-100, 5, -100], [-100]],
     }), [(1, "$.labels", "parquet-nothing-trained"), (3, "$.labels", "parquet-nothing-trained")]),
+    # a start other than 0, a skip, a repeat, a row that counts on from the row before (each
+    # row starts at 0), a jump; two resets in a row (row 5) are fine
+    "parquet-position-ids": (_table({
+        "input_ids": [[1, 2, 3]] * 6,
+        "attention_mask": [[1, 1, 1]] * 6,
+        "position_ids": [[1, 2, 3], [0, 2, 3], [0, 1, 1], [2, 3, 4], [0, 0, 1], [0, 1, 5]],
+    }), [(1, "$.position_ids[0]", "parquet-position-ids"),
+         (2, "$.position_ids[1]", "parquet-position-ids"),
+         (3, "$.position_ids[2]", "parquet-position-ids"),
+         (4, "$.position_ids[0]", "parquet-position-ids"),
+         (6, "$.position_ids[2]", "parquet-position-ids")]),
 }
 
 PASSING: dict[str, Maker] = {
     "parquet-invalid": _table(CLEAN),
-    "parquet-columns": _table({"input_ids": IDS}),
+    "parquet-columns": _table({"input_ids": IDS, "attention_mask": CLEAN["attention_mask"]}),
     "parquet-type": _table({
         "input_ids": pa.array(IDS, pa.list_(pa.int32())),
         "attention_mask": pa.array(CLEAN["attention_mask"], pa.large_list(pa.int8())),
@@ -134,15 +181,24 @@ PASSING: dict[str, Maker] = {
         "position_ids": pa.array(CLEAN["position_ids"], pa.list_(pa.uint16())),
     }),
     "parquet-null": _table(CLEAN),
-    "parquet-length": _table({"input_ids": [[1], [2, 3]], "labels": [[1], [2, 3]]}),
-    "parquet-empty": _table({"input_ids": [[0], [1]]}),
+    "parquet-length": _table({"input_ids": [[1], [2, 3]], "attention_mask": [[1], [1, 0]],
+                              "labels": [[1], [2, 3]]}),
+    "parquet-empty": _table({"input_ids": [[0], [1]], "attention_mask": [[1], [1]]}),
     "parquet-attention-mask": _table({"input_ids": [[1, 2, 3]] * 2,
                                       "attention_mask": [[0, 0, 0], [1, 1, 1]]}),
-    "parquet-labels": _table({"input_ids": [[1, 2, 3]],
+    "parquet-labels": _table({"input_ids": [[1, 2, 3]], "attention_mask": [[1, 1, 1]],
                               "labels": [[-100, 0, 2**40]]}),
     # one trained label is enough; unsigned labels cannot hold -100
     "parquet-nothing-trained": _table({
         "input_ids": [[1, 2, 3], [1, 2]],
+        "attention_mask": [[1, 1, 1], [1, 1]],
         "labels": pa.array([[-100, -100, 3], [-100, 0]]),
+    }),
+    # packed examples (a reset to 0 starts the next), right padding as zeros under mask 0, a
+    # count that runs on through the padding, and a one-token example
+    "parquet-position-ids": _table({
+        "input_ids": [[5, 6, 7, 8, 9], [5, 6, 7, 0, 0], [5, 6, 0, 0], [5]],
+        "attention_mask": [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 1, 0, 0], [1]],
+        "position_ids": [[0, 1, 2, 0, 1], [0, 1, 2, 0, 0], [0, 1, 2, 3], [0]],
     }),
 }

@@ -60,6 +60,18 @@ def test_pyproject_is_found_upwards_and_read(tmp_path: Path) -> None:
     assert cfg.severity["no-assistant"] is Severity.WARNING
 
 
+def test_sdk_max_file_size_defaults_to_the_sdks_limit_and_is_read(tmp_path: Path) -> None:
+    """SPEC §1: the official SDK refuses files over 50.1 GiB (its GB is 2**30 bytes)."""
+    assert Config().sdk_max_file_bytes == parse_size("50.1GiB") == int(50.1 * 2**30)
+    assert Config().sdk_max_file_bytes < Config().max_file_bytes
+    (tmp_path / "pyproject.toml").write_text('[tool.ftdata]\nsdk-max-file-size = "2GiB"\n')
+    cfg = load_config(tmp_path / "pyproject.toml")
+    assert (cfg.sdk_max_file_bytes, cfg.max_file_bytes) == (2 * 2**30, Config().max_file_bytes)
+    (tmp_path / "pyproject.toml").write_text('[tool.ftdata]\nsdk-max-file-size = "big"\n')
+    with pytest.raises(ConfigError, match="cannot read size 'big'"):
+        load_config(tmp_path / "pyproject.toml")
+
+
 def test_pyproject_without_table_is_skipped(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
     assert find_pyproject(tmp_path) is None

@@ -20,8 +20,8 @@ PUBLIC_API = [
     "Rule", "Severity", "UsageError", "Verdict", "__version__", "add_config_options",
     "check_purpose", "check_records", "compression", "config_from_args", "file_type",
     "format_size", "load_config", "parse_size", "resolve_config", "resolve_purpose",
-    "split_file", "split_stream", "validate_bytes", "validate_corpus", "validate_file",
-    "validate_stream",
+    "sniff_compression", "split_file", "split_stream", "validate_bytes", "validate_corpus",
+    "validate_file", "validate_stream",
 ]
 
 

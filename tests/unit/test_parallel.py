@@ -167,3 +167,20 @@ def test_large_files_get_ranges_of_bounded_size_a_multiple_of_the_workers(
     assert len(jobs) > 3 * parallel.CHUNKS_PER_WORKER  # more than the default count
     assert max(job.end - job.start for job in jobs) <= (1 << 14) + len(CHAT) + 1
     assert jobs[-1].end == size
+
+
+@pytest.mark.parametrize("purpose", ["fine-tune", "eval", "calibration"])
+def test_compressed_bytes_under_a_plain_name_are_read_in_one_pass(
+        tmp_path: Path, purpose: str, small_chunks: list[bool]) -> None:
+    """gzip bytes in a file named .jsonl are one stream: byte ranges of them mean nothing."""
+    import gzip
+
+    path = tmp_path / "packed.jsonl"
+    rows = b"".join(b'{"text": "sample %d", "n": %d}\n' % (i, i) for i in range(40_000))
+    path.write_bytes(gzip.compress(rows, compresslevel=1))
+    assert path.stat().st_size > 4 * parallel.MIN_CHUNK_BYTES
+    one = validate_file(path, purpose, workers=1)
+    two = validate_file(path, purpose, workers=2)
+    assert two == one
+    assert one.nlines == 40_000 and one.errors == 0
+    assert small_chunks == [False]

@@ -78,16 +78,65 @@ def test_messages_say_what_and_how(tmp_path: Path) -> None:
     }
 
 
+POSITIONS_FIX = ("within each packed example positions count 0, 1, 2, ... and a 0 starts the "
+                 "next example (padding is 0); write range(len(example)) for each example, or "
+                 "drop the column")
+
+
+def test_position_ids_messages_show_where_the_count_breaks(tmp_path: Path) -> None:
+    path = _write(tmp_path / "t.parquet", {
+        "input_ids": [[1] * 3, [1] * 3, [1] * 12, [1] * 4],
+        "attention_mask": [[1] * 3, [1] * 3, [1] * 12, [1, 1, 0, 0]],
+        "position_ids": [[0, 1, 3], [1, 2, 3], [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 0, 2],
+                         [0, 1, 1, 1]],
+    })
+    report = _check(path)
+    assert report.valid
+    messages = {(i.line, i.path): i.message for i in report.issues}
+    assert messages == {
+        (1, "$.position_ids[2]"): f"position_ids go 0, 1, 3 at index 2: {POSITIONS_FIX}",
+        (2, "$.position_ids[0]"): f"position_ids start at 1, not 0: {POSITIONS_FIX}",
+        (3, "$.position_ids[9]"): "position_ids go ..., 7, 8, 10 at index 9 (2 such breaks in "
+                                  f"this row): {POSITIONS_FIX}",
+        # padding is 0: a padded position holding 1 (the mask is 0 there) is a break too
+        (4, "$.position_ids[2]"): "position_ids go 0, 1, 1 at index 2 (2 such breaks in this "
+                                  f"row): {POSITIONS_FIX}",
+    }
+
+
+def test_null_position_ids_are_null_errors_only(tmp_path: Path) -> None:
+    path = _write(tmp_path / "t.parquet", {
+        "input_ids": [[1, 2, 3]] * 3,
+        "attention_mask": [[1, 1, 1]] * 3,
+        "position_ids": [[0, None, 2], None, [None, 1, 2]],
+    })
+    assert _issues(_check(path)) == [(1, "$.position_ids[1]", "parquet-null"),
+                                     (2, "$.position_ids", "parquet-null"),
+                                     (3, "$.position_ids[0]", "parquet-null")]
+
+
+def test_position_ids_rule_can_be_switched_off_or_made_an_error(tmp_path: Path) -> None:
+    make, expected = FAILING["parquet-position-ids"]
+    path = make(tmp_path)
+    report = _check(path, ignore=["parquet-position-ids"])
+    assert _issues(report) == []
+    report = _check(path, error=["parquet-position-ids"])
+    assert not report.valid
+    assert report.errors == len(expected)
+
+
 def test_wrong_input_ids_type_skips_length_and_empty_checks(tmp_path: Path) -> None:
     path = _write(tmp_path / "t.parquet", {
         "input_ids": pa.array([["a", "b"], []]),
+        "attention_mask": [[1, 1], []],
         "labels": [[1], [2, 3]],
     })
     assert _issues(_check(path)) == [(None, "$.input_ids", "parquet-type")]
 
 
 def test_no_rows_is_no_samples(tmp_path: Path) -> None:
-    path = _write(tmp_path / "t.parquet", {"input_ids": pa.array([], pa.list_(pa.int64()))})
+    empty = pa.array([], pa.list_(pa.int64()))
+    path = _write(tmp_path / "t.parquet", {"input_ids": empty, "attention_mask": empty})
     report = _check(path)
     assert _issues(report) == [(None, None, "no-samples")]
     assert report.nlines == 0
@@ -140,9 +189,22 @@ def test_unsigned_attention_mask_above_one(tmp_path: Path) -> None:
     assert _issues(_check(path)) == [(1, "$.attention_mask[1]", "parquet-attention-mask")]
 
 
+def test_uint64_values_past_int64_are_values_not_a_traceback(tmp_path: Path) -> None:
+    top = 2**64 - 1
+    path = _write(tmp_path / "t.parquet", {"input_ids": [[1, 2]] * 2,
+                                           "attention_mask": [[1, top], [1, 1]],
+                                           "position_ids": [[0, 1], [top, 0]]},
+                  kind=pa.list_(pa.uint64()))
+    report = _check(path)
+    assert _issues(report) == [(1, "$.attention_mask[1]", "parquet-attention-mask"),
+                               (2, "$.position_ids[0]", "parquet-position-ids")]
+    assert report.issues[1].message.startswith(f"position_ids start at {top}, not 0")
+
+
 def test_columns_of_different_list_types_compare_lengths(tmp_path: Path) -> None:
     path = _write(tmp_path / "t.parquet", {
         "input_ids": pa.array([[1, 2], [3]], pa.list_(pa.int32())),
+        "attention_mask": pa.array([[1, 1], [1]], pa.list_(pa.int8())),
         "labels": pa.array([[1, 2], [3, 4]], pa.large_list(pa.int64())),
     })
     assert _issues(_check(path)) == [(2, "$.labels", "parquet-length")]
@@ -152,6 +214,7 @@ def test_fixed_size_lists_are_lists(tmp_path: Path) -> None:
     kind = pa.list_(pa.int32(), 2)
     path = _write(tmp_path / "t.parquet", {
         "input_ids": pa.array([[1, 2], None, [3, 4]], kind),
+        "attention_mask": pa.array([[1, 1]] * 3, kind),
         "labels": pa.array([[-100, -100], [1, 2], [-100, 4]], kind),
     })
     assert pq.ParquetFile(path).schema_arrow.field("input_ids").type == kind

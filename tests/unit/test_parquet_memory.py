@@ -36,10 +36,13 @@ print(report.nlines, peak, round(seconds, 2))
 
 def _make_tokens(path: Path, size_mb: int, *, row_tokens: int, group_rows: int) -> int:
     """An uncompressed file of random int32 tokens in rows of ``row_tokens``: input_ids,
-    attention_mask (all 1) and labels (30% -100), written one row group at a time."""
+    attention_mask (all 1), labels (30% -100) and position_ids (examples of 1,000 tokens
+    packed in each row), written one row group at a time."""
     kind = pa.list_(pa.int32())
-    schema = pa.schema([("input_ids", kind), ("attention_mask", kind), ("labels", kind)])
-    rows = size_mb * 2**20 // (row_tokens * 4 * 3) + 1
+    schema = pa.schema([("input_ids", kind), ("attention_mask", kind), ("labels", kind),
+                        ("position_ids", kind)])
+    rows = size_mb * 2**20 // (row_tokens * 4 * 4) + 1
+    packed = pa.array([i % 1000 for i in range(row_tokens)], pa.int32())
     with pq.ParquetWriter(path, schema, compression="none", use_dictionary=False) as writer:
         done = 0
         while done < rows:
@@ -51,7 +54,9 @@ def _make_tokens(path: Path, size_mb: int, *, row_tokens: int, group_rows: int) 
             ones = pc.cast(pc.greater_equal(ids, 0), pa.int32())
             labels = pc.if_else(pc.less(pc.random(count, initializer=done + 1), 0.3),
                                 pa.scalar(-100, pa.int32()), ids)
-            lists = [pa.ListArray.from_arrays(offsets, v) for v in (ids, ones, labels)]
+            positions = pa.concat_arrays([packed] * n)
+            lists = [pa.ListArray.from_arrays(offsets, v)
+                     for v in (ids, ones, labels, positions)]
             writer.write_table(pa.table(lists, schema=schema), row_group_size=n)
             done += n
     return rows

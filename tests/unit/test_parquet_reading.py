@@ -23,6 +23,7 @@ from tests.unit.parquet_files import (
     Rows,
     _check,
     _cut,
+    _found,
     _issues,
     _write,
 )
@@ -75,6 +76,11 @@ def _reference(columns: dict[str, Rows]) -> list[Key]:
                     found.append((line, f"$.labels[{bad[0]}]", "parquet-labels"))
                 if values and all(v == -100 for v in values):
                     found.append((line, "$.labels", "parquet-nothing-trained"))
+            if name == "position_ids":  # 0, or the value before plus 1; a null is not judged
+                bad = [i for i, v in enumerate(values) if v is not None and v != 0 and (
+                    i == 0 or (values[i - 1] is not None and v != (values[i - 1] or 0) + 1))]
+                if bad:
+                    found.append((line, f"$.position_ids[{bad[0]}]", "parquet-position-ids"))
     return found
 
 
@@ -104,6 +110,12 @@ def _messy(rows: int, seed: int = 7) -> dict[str, Rows]:
             row_position = row_position[:-1]
         elif fault == 5:
             tokens[rnd.randrange(n)] = None
+        elif fault == 8:  # some of these are still fine (a 0, or the value that follows)
+            at = rnd.randrange(n)
+            row_position[at] = rnd.choice([0, 1, at + 1, 7])
+        elif fault == 9:  # packed: a reset to 0 starts the next example
+            cut = rnd.randrange(n)
+            row_position = [*range(cut), *range(n - cut)]
         ids.append(None if fault == 6 else tokens)
         mask.append(None if fault == 7 else row_mask)
         labels.append(row_labels)
@@ -137,19 +149,21 @@ def test_issues_name_rows_across_row_groups_and_batches(
 
     whole = _check(path)
     assert batch_sizes == [300]
-    assert _issues(whole) == expected
+    assert _found(path) == expected
+    assert whole.by_code == {code: sum(1 for *_, c in expected if c == code)
+                             for code in {c for *_, c in expected}}
 
     batch_sizes.clear()
     small_batches(1000)  # ~ 4 bytes x 4 columns x ~7 tokens: 30-odd rows, across row groups
     report = _check(path)
     assert len(batch_sizes) > 5
     assert batch_sizes[0] % 7 != 0
-    assert _issues(report) == expected
     assert report.by_code == whole.by_code
+    assert _found(path) == expected
 
     batch_sizes.clear()
     small_batches(1)  # one row per batch
-    assert _issues(_check(path)) == expected
+    assert _found(path) == expected
     assert batch_sizes == [1] * 300
 
 
@@ -201,10 +215,11 @@ def test_cap_keeps_the_first_rows_and_counts_the_rest(
 
 
 def test_cap_keeps_the_first_rows_of_all_checks_together(tmp_path: Path) -> None:
+    # values that differ from row to row: each issue is a group of its own
     path = _write(tmp_path / "t.parquet", {
         "input_ids": [[1, 2]] * 8,
-        "attention_mask": [[1, 1]] * 4 + [[1, 5]] * 3 + [[1, 1]],
-        "labels": [[-1, 2]] * 2 + [[1, 2]] * 6,
+        "attention_mask": [[1, 1]] * 4 + [[1, 5], [1, 6], [1, 7]] + [[1, 1]],
+        "labels": [[-1, 2], [-2, 2]] + [[1, 2]] * 6,
     })
     report = _check(path, **{"max-errors": 3})
     assert _issues(report) == [(1, "$.labels[0]", "parquet-labels"),
@@ -216,6 +231,7 @@ def test_cap_keeps_the_first_rows_of_all_checks_together(tmp_path: Path) -> None
 def test_warnings_have_their_own_cap(tmp_path: Path, small_batches: Callable[[int], None]
                                      ) -> None:
     path = _write(tmp_path / "t.parquet", {"input_ids": [[1]] * 100,
+                                           "attention_mask": [[1]] * 100,
                                            "labels": [[-100]] * 99 + [[-3]]},
                   row_group_size=30)
     small_batches(200)
@@ -255,7 +271,8 @@ def test_damage_mid_file_is_one_error_naming_how_far_it_got(
 
 def test_garbage_in_a_page_is_one_error(tmp_path: Path, small_batches: Callable[[int], None]
                                         ) -> None:
-    path = _write(tmp_path / "t.parquet", {"input_ids": [[i, i + 1] for i in range(40)]},
+    path = _write(tmp_path / "t.parquet", {"input_ids": [[i, i + 1] for i in range(40)],
+                                           "attention_mask": [[1, 1]] * 40},
                   row_group_size=10)
     data = bytearray(path.read_bytes())
     start = pq.ParquetFile(path).metadata.row_group(1).column(0).data_page_offset

@@ -50,11 +50,84 @@ def test_pretokenized_parquet_passes(tmp_path: Path) -> None:
     assert server["error"] is None
 
 
-def test_input_ids_alone_is_enough(tmp_path: Path) -> None:
-    path = _parquet(tmp_path / "train.parquet", {"input_ids": TOKENS["input_ids"]})
+def test_input_ids_and_attention_mask_are_enough(tmp_path: Path) -> None:
+    path = _parquet(tmp_path / "train.parquet", {"input_ids": TOKENS["input_ids"],
+                                                 "attention_mask": TOKENS["attention_mask"]})
     report = validate_file(path, "fine-tune", config=CONFIG)
     assert report.valid
     assert report.nlines == 2
+
+
+def test_missing_attention_mask(tmp_path: Path) -> None:
+    """SPEC §3: the docs' table marks attention_mask required, as input_ids (old SDKs asked
+    only for input_ids); the rows are still checked."""
+    path = _parquet(tmp_path / "train.parquet", {"input_ids": [[1, 2], []],
+                                                 "labels": [[-100, 2, 3], []]})
+    report = validate_file(path, "fine-tune", config=CONFIG)
+    assert _issues(report) == [(None, None, "parquet-columns"), (1, "$.labels", "parquet-length"),
+                               (2, "$.input_ids", "parquet-empty")]
+    assert report.error == (
+        "Parquet file has no attention_mask column (columns: input_ids, labels): pre-tokenized "
+        "data needs input_ids and attention_mask; write attention_mask as 1 for each token to "
+        "attend to and 0 for padding (all 1s when nothing is padded)")
+
+
+def test_missing_input_ids_and_attention_mask_is_one_issue(tmp_path: Path) -> None:
+    path = _parquet(tmp_path / "train.parquet", {"labels": TOKENS["labels"]})
+    report = validate_file(path, "fine-tune", config=CONFIG)
+    assert _issues(report) == [(None, None, "parquet-columns")]
+    assert report.error is not None
+    assert "no input_ids and no attention_mask column" in report.error
+    assert "name the token column input_ids" in report.error
+
+
+@pytest.mark.parametrize("twice", ["input_ids", "attention_mask", "labels", "position_ids"])
+def test_column_named_twice(tmp_path: Path, twice: str) -> None:
+    """pyarrow writes a table with two columns of one name: an error naming it, not a
+    traceback, and neither copy is read (the other columns still are)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = {**TOKENS, "position_ids": [[0, 1, 2], [0, 1]], "attention_mask": [[1, 1, 1], [1, 7]]}
+    names = [*columns, twice]
+    arrays = [pa.array(columns[name]) for name in names]
+    path = tmp_path / "train.parquet"
+    pq.write_table(pa.Table.from_arrays(arrays, names=names), path)
+    assert pq.ParquetFile(path).schema_arrow.names == names
+    report = validate_file(path, "fine-tune", config=CONFIG)
+    mask = [] if twice == "attention_mask" else [(2, "$.attention_mask[1]",
+                                                  "parquet-attention-mask")]
+    assert _issues(report) == [(None, f"$.{twice}", "parquet-columns"), *mask]
+    assert report.issues[0].message.startswith(f"column {twice} appears 2 times: ")
+    assert report.nlines == 2
+
+
+def test_column_named_twice_is_no_traceback_for_statistics(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from validator.stats.dataset import profile_file
+
+    ids = pa.array(TOKENS["input_ids"])
+    labels = pa.array(TOKENS["labels"])
+    path = tmp_path / "train.parquet"
+    pq.write_table(pa.Table.from_arrays([ids, ids, labels],
+                                        names=["input_ids", "input_ids", "labels"]), path)
+    assert profile_file(path).to_dict()["samples"] == 2
+
+
+def test_unaccepted_column_named_twice_is_named_once(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    text = pa.array(["abc", "de"])
+    arrays = [pa.array(TOKENS["input_ids"]), pa.array(TOKENS["attention_mask"]), text, text]
+    path = tmp_path / "train.parquet"
+    pq.write_table(pa.Table.from_arrays(arrays, names=["input_ids", "attention_mask", "text",
+                                                       "text"]), path)
+    report = validate_file(path, "fine-tune", config=CONFIG)
+    assert _issues(report) == [(None, None, "parquet-columns")]
+    assert report.issues[0].message.startswith("Parquet column(s) text are not accepted")
 
 
 def test_missing_input_ids(tmp_path: Path) -> None:

@@ -1,38 +1,39 @@
 """Parquet (pre-tokenized fine-tune data): the rules of SPEC §3, without loading the table.
 
-The SDK rules look at the schema only: ``input_ids`` is required and no other column than
-``input_ids``, ``attention_mask``, ``labels`` and ``position_ids`` is accepted. The deeper
-rules look at every row: each column is a list of integers, nothing is null, every list of a
-row is as long as its ``input_ids``, ``input_ids`` is never empty, ``attention_mask`` holds
-only 0 and 1, ``labels`` only -100 or ids >= 0, and a row whose labels are all -100 trains on
-nothing.
+The schema rules: ``input_ids`` and ``attention_mask`` are required (the docs' table marks
+both; old SDKs required only ``input_ids``), no other column than ``input_ids``,
+``attention_mask``, ``labels`` and ``position_ids`` is accepted, and none is named twice. The
+deeper rules look at every row: each column is a list of integers, nothing is null, every list
+of a row is as long as its ``input_ids``, ``input_ids`` is never empty, ``attention_mask``
+holds only 0 and 1, ``labels`` only -100 or ids >= 0, a row whose labels are all -100 trains
+on nothing, and ``position_ids`` count 0, 1, 2, ... within each packed example.
 
 The token columns are read in record batches of about :data:`TARGET_BATCH_BYTES` once decoded
 (the batch size in rows comes from the file's metadata, so long rows give short batches), and
-each batch is checked with pyarrow compute kernels over whole columns: a clean file never
-enters a Python loop per row, let alone per token. A check finds its offending rows as one
-vector; only the first of them, as many as the issue cap can still hold, get a message (and
-the position of their first bad value), the others are only counted.
+each batch is checked with pyarrow compute kernels over whole columns
+(:mod:`validator.files.parquet_rows`): a clean file never enters a Python loop per row, let
+alone per token.
 
 An issue's ``line`` is the 1-based row number across the whole file, its ``path`` the column
 (``$.labels``) or one value of it (``$.labels[7]``, 0-based within the row's list).
 
-pyarrow is imported inside :func:`check_parquet`, so the CLI never loads it for JSONL files.
+pyarrow (and ``parquet_rows``) is imported inside :func:`check_parquet`, so the CLI never
+loads it for JSONL files.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from validator.collect import Collector
 from validator.config import Config
-from validator.issues import Location, Severity
-from validator.rules.codes import Code
 
-__all__ = ["PARQUET_COLUMNS", "PARQUET_REQUIRED", "TARGET_BATCH_BYTES", "check_parquet"]
+__all__ = ["IGNORED_LABEL", "PARQUET_COLUMNS", "PARQUET_REQUIRED", "TARGET_BATCH_BYTES",
+           "check_parquet", "row_batches"]
 
-PARQUET_REQUIRED = "input_ids"
+PARQUET_REQUIRED = ("input_ids", "attention_mask")
 PARQUET_COLUMNS = ("input_ids", "attention_mask", "labels", "position_ids")
 
 TARGET_BATCH_BYTES = 16 * 2**20
@@ -44,15 +45,6 @@ READ_BUFFER_BYTES = 2**20
 several GB costs a batch of memory, not a row group."""
 
 IGNORED_LABEL = -100  # the label of a token left out of the loss
-
-_ERROR = Severity.ERROR
-_OFF = Severity.OFF
-
-# Order of the checks on one row of one column, for issues in a stable order within a row.
-_NULL, _EMPTY, _LENGTH, _VALUE, _TRAINED = range(5)
-
-_Hit = tuple[int, int, int, Code, Location, str]  # row in batch, column, check, code, place, text
-_Describe = Callable[[int], tuple[Location, str]]  # row in batch -> (location, message)
 
 
 def check_parquet(handle: BinaryIO, out: Collector) -> int:
@@ -92,26 +84,44 @@ def row_batches(handle: BinaryIO, wanted: tuple[str, ...]) -> Iterator[Any]:
 
 
 def _check_names(names: list[str], out: Collector) -> None:
-    """The SDK rules: input_ids is there, and no column the server does not accept."""
-    if PARQUET_REQUIRED not in names:
+    """The schema rules: input_ids and attention_mask are there, no column the server does
+    not accept, and no accepted column twice (pyarrow writes a table with repeated names)."""
+    missing = [n for n in PARQUET_REQUIRED if n not in names]
+    if missing:
+        how = []
+        if "input_ids" in missing:
+            how.append("name the token column input_ids")
+        if "attention_mask" in missing:
+            how.append("write attention_mask as 1 for each token to attend to and 0 for "
+                       "padding (all 1s when nothing is padded)")
         out.add_at(None, "parquet-columns", None,
-                   f"Parquet file has no {PARQUET_REQUIRED} column (columns: "
-                   f"{', '.join(names) or 'none'}); pre-tokenized data needs one")
-    extra = [n for n in names if n not in PARQUET_COLUMNS]
+                   f"Parquet file has no {' and no '.join(missing)} column (columns: "
+                   f"{', '.join(names) or 'none'}): pre-tokenized data needs "
+                   f"{' and '.join(PARQUET_REQUIRED)}; {'; '.join(how)}")
+    extra = list(dict.fromkeys(n for n in names if n not in PARQUET_COLUMNS))
     if extra:
         out.add_at(None, "parquet-columns", None,
                    f"Parquet column(s) {', '.join(extra)} are not accepted: only "
                    f"{', '.join(sorted(PARQUET_COLUMNS))}")
+    # A repeated name that is not accepted is in the message above: dropping it fixes both.
+    for name, times in Counter(names).items():
+        if times > 1 and name in PARQUET_COLUMNS:
+            out.add_at(None, "parquet-columns", (name,),
+                       f"column {name} appears {times} times: each column is named once, so "
+                       "keep one copy and drop the others (no copy was checked, as which one "
+                       "a reader takes is not defined)")
 
 
 def _typed_columns(schema: Any, out: Collector) -> list[str]:
     """The accepted columns that are lists of integers, in file order; the others (of an
-    accepted name) are reported once each and not read."""
+    accepted name) are reported once each and not read. A name given to several columns is
+    left out (``_check_names`` reports it): pyarrow cannot select one of them by name."""
     import pyarrow as pa  # noqa: PLC0415
 
     columns = []
+    times = Counter(schema.names)
     for field in schema:
-        if field.name not in PARQUET_COLUMNS or field.name in columns:
+        if field.name not in PARQUET_COLUMNS or times[field.name] > 1:
             continue
         kind = field.type
         if (pa.types.is_list(kind) or pa.types.is_large_list(kind)
@@ -156,6 +166,8 @@ def _batch_rows(metadata: Any, schema: Any, columns: list[str]) -> int:
 
 def _check_rows(parquet: Any, columns: list[str], rows: int, out: Collector) -> None:
     """Stream the token columns batch by batch; a read failure ends the scan with one issue."""
+    from validator.files.parquet_rows import check_batch  # noqa: PLC0415 - imports pyarrow
+
     size = _batch_rows(parquet.metadata, parquet.schema_arrow, columns)
     batches = parquet.iter_batches(batch_size=size, columns=columns)
     done = 0
@@ -171,7 +183,7 @@ def _check_rows(parquet: Any, columns: list[str], rows: int, out: Collector) -> 
             return
         if batch is None:
             break
-        _Batch(batch, done, out).check()
+        check_batch(batch, done, out)
         done += batch.num_rows
     if done != rows:
         out.add_at(None, "parquet-invalid", None,
@@ -179,213 +191,6 @@ def _check_rows(parquet: Any, columns: list[str], rows: int, out: Collector) -> 
                    "the file is corrupt; write it again")
 
 
-class _Column:
-    """One token column of a batch as a variable-size list array, with its values flattened
-    (aligned with ``offsets``, which start at 0)."""
-
-    __slots__ = ("arr", "flat", "lengths", "name", "offsets", "order")
-
-    def __init__(self, name: str, order: int, arr: Any) -> None:
-        import pyarrow as pa  # noqa: PLC0415
-        import pyarrow.compute as pc  # noqa: PLC0415
-
-        if pa.types.is_fixed_size_list(arr.type):
-            arr = arr.cast(pa.list_(arr.type.value_type))
-        self.name = name
-        self.order = order
-        self.arr = arr
-        offsets = arr.offsets
-        first = offsets[0].as_py()
-        last = offsets[len(offsets) - 1].as_py()
-        self.flat = arr.values.slice(first, last - first)
-        self.offsets = pc.subtract(offsets, first) if first else offsets
-        self.lengths = pc.list_value_length(arr)
-
-    def span(self, row: int) -> tuple[int, int]:
-        return self.offsets[row].as_py(), self.offsets[row + 1].as_py()
-
-
-class _Batch:
-    """The checks of one record batch; ``base`` rows of the file come before it."""
-
-    __slots__ = ("base", "columns", "hits", "out", "room", "uncounted")
-
-    def __init__(self, batch: Any, base: int, out: Collector) -> None:
-        self.base = base
-        self.out = out
-        self.hits: list[_Hit] = []
-        self.uncounted: dict[Code, int] = {}  # offending rows beyond the room, counted last
-        # Issues the cap can still keep, per severity, fixed at the start of the batch so every
-        # check offers its first rows and the batch's first rows overall are kept.
-        left_errors = max(0, out.max_issues - out.errors)
-        if out.first_error is None:
-            left_errors = max(left_errors, 1)  # the report's `error` names the first one
-        self.room = {_ERROR: left_errors,
-                     Severity.WARNING: max(0, out.max_issues - out.warnings)}
-        self.columns = [_Column(name, i, batch.column(i))
-                        for i, name in enumerate(batch.schema.names)]
-
-    def check(self) -> None:
-        ids = next((c for c in self.columns if c.name == PARQUET_REQUIRED), None)
-        for col in self.columns:
-            self._nulls(col)
-            if col is ids:
-                self._empty(col)
-            elif ids is not None:
-                self._length(col, ids)
-            if col.name == "attention_mask":
-                self._attention_mask(col)
-            elif col.name == "labels":
-                self._labels(col)
-        self.hits.sort(key=lambda hit: hit[:3])
-        line = self.base + 1
-        for row, _, _, code, path, message in self.hits:
-            self.out.add_at(line + row, code, path, message)
-        for code, n in self.uncounted.items():
-            self.out.count(code, n)
-
-    # -- the checks ----------------------------------------------------------------------
-
-    def _nulls(self, col: _Column) -> None:
-        import pyarrow.compute as pc  # noqa: PLC0415
-
-        name = col.name
-        if col.arr.null_count:
-            self._rows("parquet-null", col, _NULL, col.arr.is_null(), lambda row: (
-                (name,), f"{name} is null: every row needs a list of integers here "
-                "(write the list, or drop the row)"))
-        if col.flat.null_count:
-            def null_value(row: int, at: int, _: Any, count: int) -> tuple[Location, str]:
-                return ((name, at), f"{name}[{at}] is null{_more(count, 'null values')}: "
-                        "token lists hold integers only; replace the nulls")
-            self._values("parquet-null", col, _NULL, pc.is_null(col.flat), null_value)
-
-    def _empty(self, ids: _Column) -> None:
-        import pyarrow.compute as pc  # noqa: PLC0415
-
-        self._rows("parquet-empty", ids, _EMPTY, pc.equal(ids.lengths, 0), lambda row: (
-            ("input_ids",), "input_ids is empty: a row needs at least one token; drop the row"))
-
-    def _length(self, col: _Column, ids: _Column) -> None:
-        import pyarrow.compute as pc  # noqa: PLC0415
-
-        name = col.name
-
-        def describe(row: int) -> tuple[Location, str]:
-            have, want = col.lengths[row].as_py(), ids.lengths[row].as_py()
-            return ((name,), f"{name} has {_n(have, 'value')} but input_ids has "
-                    f"{_n(want, 'token')}: {name} needs one value per token of the row")
-        self._rows("parquet-length", col, _LENGTH, pc.not_equal(col.lengths, ids.lengths),
-                   describe)
-
-    def _attention_mask(self, col: _Column) -> None:
-        import pyarrow.compute as pc  # noqa: PLC0415
-
-        bad = pc.or_(pc.less(col.flat, 0), pc.greater(col.flat, 1))
-
-        def describe(row: int, at: int, value: Any, count: int) -> tuple[Location, str]:
-            return (("attention_mask", at),
-                    f"attention_mask[{at}] is {value}{_more(count, 'values not 0 or 1')}: "
-                    "the mask holds only 1 (attend to the token) and 0 (padding)")
-        self._values("parquet-attention-mask", col, _VALUE, bad, describe)
-
-    def _labels(self, col: _Column) -> None:
-        import pyarrow as pa  # noqa: PLC0415
-        import pyarrow.compute as pc  # noqa: PLC0415
-
-        if pa.types.is_unsigned_integer(col.flat.type):
-            return  # neither negative labels nor -100: every value is a trained token id
-        bad = pc.and_(pc.less(col.flat, 0), pc.not_equal(col.flat, IGNORED_LABEL))
-
-        def describe(row: int, at: int, value: Any, count: int) -> tuple[Location, str]:
-            return (("labels", at),
-                    f"labels[{at}] is {value}{_more(count, 'values below 0 other than -100')}: "
-                    f"a label is a token id (>= 0), or {IGNORED_LABEL} to leave the token out "
-                    "of the loss")
-        self._values("parquet-labels", col, _VALUE, bad, describe)
-        self._nothing_trained(col)
-
-    def _nothing_trained(self, col: _Column) -> None:
-        import pyarrow.compute as pc  # noqa: PLC0415
-
-        if self.out.severity["parquet-nothing-trained"] is _OFF:
-            return
-        trained = pc.fill_null(pc.not_equal(col.flat, IGNORED_LABEL), True)
-        if pc.all(trained).as_py():
-            return
-        idle = pc.and_(pc.equal(_per_row(col, trained), 0), pc.greater(col.lengths, 0))
-
-        def describe(row: int) -> tuple[Location, str]:
-            n = col.lengths[row].as_py()
-            which = f"all {n} labels are" if n > 1 else "the only label is"
-            return (("labels",), f"{which} {IGNORED_LABEL}: the row trains on nothing; give "
-                    "the tokens to learn their ids as labels, or drop the row")
-        self._rows("parquet-nothing-trained", col, _TRAINED, idle, describe)
-
-    # -- keeping what the cap holds, counting the rest -----------------------------------
-
-    def _rows(self, code: Code, col: _Column, check: int, mask: Any, describe: _Describe) -> None:
-        """Report the rows where ``mask`` (one boolean per row, null = fine) is true."""
-        import pyarrow.compute as pc  # noqa: PLC0415
-
-        severity = self.out.severity[code]
-        if severity is _OFF:
-            return
-        rows = pc.indices_nonzero(pc.fill_null(mask, False))
-        found = len(rows)
-        if not found:
-            return
-        keep = min(found, self.room[severity])
-        if found > keep:
-            self.uncounted[code] = self.uncounted.get(code, 0) + found - keep
-        for row in rows.slice(0, keep).to_pylist():
-            self.hits.append((row, col.order, check, code, *describe(row)))
-
-    def _values(self, code: Code, col: _Column, check: int, bad: Any,
-                describe: Callable[[int, int, Any, int], tuple[Location, str]]) -> None:
-        """Report the rows holding a value where ``bad`` (one boolean per value of ``col.flat``,
-        null = fine) is true: one issue per row, naming its first bad value and the count."""
-        import pyarrow.compute as pc  # noqa: PLC0415
-
-        if self.out.severity[code] is _OFF:
-            return
-        bad = pc.fill_null(bad, False)
-        if not pc.any(bad).as_py():
-            return
-        counts = _per_row(col, bad)
-        mask = pc.greater(counts, 0)
-        if col.arr.null_count:  # a null row's list may still span values; they do not count
-            mask = pc.and_(mask, pc.is_valid(col.arr))
-
-        def first(row: int) -> tuple[Location, str]:
-            start, end = col.span(row)
-            at = pc.index(bad.slice(start, end - start), True).as_py()
-            return describe(row, at, col.flat[start + at].as_py(), counts[row].as_py())
-        self._rows(code, col, check, mask, first)
-
-
-
-def _per_row(col: _Column, flags: Any) -> Any:
-    """How many of each row's values ``flags`` (null-free booleans over ``col.flat``) marks:
-    a running sum over the values, read at the row offsets."""
-    import pyarrow as pa  # noqa: PLC0415
-    import pyarrow.compute as pc  # noqa: PLC0415
-
-    kind = pa.int32() if len(flags) < 2**31 else pa.int64()
-    running = pc.cumulative_sum(flags.cast(kind))
-    running = pa.concat_arrays([pa.array([0], kind), running])
-    at = pc.take(running, col.offsets)
-    return pc.subtract(at.slice(1), at.slice(0, len(at) - 1))
-
-
 def _reason(exc: Exception) -> str:
     """pyarrow's message on one line (page and thrift errors span several)."""
     return " ".join(str(exc).split()) or type(exc).__name__
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def _more(count: int, what: str) -> str:
-    return f" ({count} {what} in this row)" if count > 1 else ""

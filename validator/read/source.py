@@ -1,5 +1,10 @@
 """Reading bytes: open the input safely, undo compression, and hand it out in binary blocks.
 
+Compression is recognised by its magic number, whatever the name says (SPEC §1): gzip bytes in
+a file named ``*.jsonl`` are decompressed, a ``*.jsonl.gz`` that holds plain text is read as
+it is. :class:`BlockReader` reads the first block, looks at its first bytes and goes on from
+there, so the stream is still read once, front to back (stdin too).
+
 Anything that stops ftdata from reading at all (missing file, a directory, a FIFO, no
 permission, an I/O error) raises :class:`~validator.errors.FileAccessError`. A compressed
 stream that turns out truncated or corrupt is a data problem instead: :class:`BlockReader`
@@ -13,14 +18,29 @@ import stat
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from validator.errors import FileAccessError
 
-__all__ = ["BLOCK_SIZE", "ArchiveError", "BlockReader", "Source", "decompress", "is_url",
-           "open_input", "open_source", "stat_path"]
+__all__ = ["BLOCK_SIZE", "MAGIC", "ArchiveError", "BlockReader", "Readable", "Source",
+           "decompress", "is_url", "open_input", "open_source", "sniff", "stat_path"]
 
 BLOCK_SIZE = 1 << 20
+
+MAGIC = {b"\x1f\x8b": "gzip", b"\x28\xb5\x2f\xfd": "zstd"}
+"""The first bytes of a gzip member and of a zstd frame. No UTF-8 text starts with either
+(0x8b and 0xb5 are continuation bytes), so plain JSONL is never mistaken for them."""
+
+_MAGIC_BYTES = max(map(len, MAGIC))
+
+
+def sniff(head: bytes) -> str | None:
+    """``gzip`` or ``zstd`` when ``head`` (the first bytes of a stream) starts with that
+    format's magic number, else None (plain bytes)."""
+    for magic, kind in MAGIC.items():
+        if head.startswith(magic):
+            return kind
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +94,13 @@ def open_source(path: str) -> tuple[Source, BinaryIO]:
     return Source(path, st.st_size), handle
 
 
+class Readable(Protocol):
+    """What :func:`decompress` reads from: a binary file, or the rest of one after its first
+    block."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+
 class ArchiveError(Exception):
     """Compressed data that is truncated or corrupt (caught by :class:`BlockReader`)."""
 
@@ -81,7 +108,7 @@ class ArchiveError(Exception):
 _IN_CHUNK = 1 << 16  # compressed bytes fed at a time: keeps each output block bounded
 
 
-def decompress(handle: BinaryIO, kind: str) -> Iterator[bytes]:
+def decompress(handle: Readable, kind: str) -> Iterator[bytes]:
     """The decompressed bytes of ``handle`` (gzip or zstd, several members or frames allowed),
     as they come: data before a truncation or corruption is still yielded, then
     :class:`ArchiveError` is raised."""
@@ -131,7 +158,7 @@ class _Zstd:
         return bytes(self._z.unused_data)
 
 
-def _inflate(handle: BinaryIO, new: type[_Gzip | _Zstd], error: type[Exception],
+def _inflate(handle: Readable, new: type[_Gzip | _Zstd], error: type[Exception],
              name: str) -> Iterator[bytes]:
     inflater = new()
     started = False  # a member or frame has begun and not ended
@@ -158,14 +185,51 @@ def _plain(handle: BinaryIO, block_size: int) -> Iterator[bytes]:
         yield block
 
 
-class BlockReader:
-    """Iterate over a stream (decompressing ``*.jsonl.gz`` / ``*.jsonl.zst``) in binary blocks.
+def _head(handle: BinaryIO, block_size: int) -> bytes:
+    """The first block of ``handle``: up to ``block_size`` bytes, and at least the length of a
+    magic number unless the stream ends first (a pipe may hand out fewer bytes per read)."""
+    head = handle.read(block_size)
+    while 0 < len(head) < _MAGIC_BYTES:
+        more = handle.read(block_size - len(head))
+        if not more:
+            break
+        head += more
+    return head
 
-    ``done`` is the number of (decompressed) bytes handed out so far, ``lines`` the number of
-    complete lines among them (counted only for compressed data). Compressed data that ends
-    early or is corrupt ends the iteration and leaves the reason in ``error``; an I/O error
-    raises :class:`FileAccessError`. ``progress`` is called after each block with the bytes
-    read from ``stream`` so far (compressed bytes, for compressed data).
+
+class _Prefixed:
+    """``head`` (already read from ``stream``) and then the rest of ``stream``, as one stream
+    to decompress; ``read_bytes`` counts the bytes taken from ``stream``, ``head`` included."""
+
+    __slots__ = ("at", "head", "read_bytes", "stream")
+
+    def __init__(self, head: bytes, stream: BinaryIO) -> None:
+        self.head = head
+        self.at = 0  # how much of head was handed out
+        self.stream = stream
+        self.read_bytes = len(head)
+
+    def read(self, size: int) -> bytes:
+        if self.at < len(self.head):
+            out = self.head[self.at:self.at + size]
+            self.at += len(out)
+            return out
+        data = self.stream.read(size)
+        self.read_bytes += len(data)
+        return data
+
+
+class BlockReader:
+    """Iterate over a stream in binary blocks, decompressing gzip or zstd data.
+
+    The first bytes decide (see :func:`sniff`); ``packed``, the compression the name
+    announces, is only a default until the first block is read, and then holds what was
+    found: ``gzip``, ``zstd`` or None (plain). ``done`` is the number of (decompressed) bytes
+    handed out so far, ``lines`` the number of complete lines among them (counted only for
+    compressed data). Compressed data that ends early or is corrupt ends the iteration and
+    leaves the reason in ``error``; an I/O error raises :class:`FileAccessError`. ``progress``
+    is called after each block with the bytes read from ``stream`` so far (compressed bytes,
+    for compressed data).
     """
 
     def __init__(self, stream: BinaryIO, path: str, *, packed: str | None = None,
@@ -179,12 +243,10 @@ class BlockReader:
         self.done = 0
         self.lines = 0
         self.error: str | None = None
+        self._raw: _Prefixed | None = None  # the compressed stream, once the first bytes say so
 
     def __iter__(self) -> Iterator[bytes]:
-        packed = self.packed
-        blocks = decompress(self.stream, packed) if packed else _plain(self.stream,
-                                                                       self.block_size)
-        tell = self.stream.tell if packed else None
+        blocks = self._blocks()
         while True:
             try:
                 block = next(blocks)
@@ -197,8 +259,20 @@ class BlockReader:
                 raise FileAccessError(
                     self.path, f"read failed after {self.done} bytes: {exc}") from None
             self.done += len(block)
-            if packed:
+            raw = self._raw
+            if raw is not None:
                 self.lines += block.count(b"\n")
             if self.progress is not None:
-                self.progress(tell() if tell is not None else self.done)
+                self.progress(raw.read_bytes if raw is not None else self.done)
             yield block
+
+    def _blocks(self) -> Iterator[bytes]:
+        head = _head(self.stream, self.block_size)
+        self.packed = sniff(head)
+        if self.packed is None:
+            if head:
+                yield head
+            yield from _plain(self.stream, self.block_size)
+            return
+        self._raw = _Prefixed(head, self.stream)
+        yield from decompress(self._raw, self.packed)

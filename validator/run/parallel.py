@@ -4,8 +4,9 @@ The file is cut into byte ranges that start right after a newline; worker proces
 ranges (``scan.scan_jsonl``) and the results are merged in file order, lines shifted by the
 number of lines before each range. The file's first format is found first, by reading from
 the start up to the first sample that has one, so every worker applies the format-mixing rule
-against the same line a single pass would. The merged report equals the single-worker one:
-same issues in the same order, same counts, flags and statistics.
+against the same line a single pass would (for eval data, the first row's keys, likewise).
+The merged report equals the single-worker one: same issues in the same order, same counts,
+flags and statistics.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -23,9 +24,9 @@ from validator.collect import Collector, Tally
 from validator.config import Config
 from validator.errors import FtdataError
 from validator.formats.detect import detect
-from validator.read.json_errors import BOM
+from validator.read.json_errors import BOM, document_kind
 from validator.read.lines import split_lines
-from validator.read.source import BLOCK_SIZE, open_input
+from validator.read.source import BLOCK_SIZE, open_input, sniff
 from validator.run import forkpool
 from validator.run.route import FileRouter, close_parts, join_parts, open_parts
 from validator.run.scan import scan_jsonl
@@ -77,20 +78,43 @@ def _next_line(handle: BinaryIO, pos: int) -> int | None:
 
 def first_format(handle: BinaryIO, end: int, max_line_bytes: int) -> tuple[str, int] | None:
     """The format and line of the first sample that has one, looking no further than ``end``."""
+    for lineno, rec in _objects(handle, end, max_line_bytes):
+        fmt, _ = detect(rec)
+        if fmt is not None:
+            return fmt.name, lineno
+    return None
+
+
+def first_row(handle: BinaryIO, end: int,
+              max_line_bytes: int) -> tuple[int, tuple[str, ...]] | None:
+    """Eval: the line and keys of the first row that has keys, looking no further than ``end``
+    (the row ``evaluation.check`` compares the others with)."""
+    for lineno, rec in _objects(handle, end, max_line_bytes):
+        if rec:
+            return lineno, tuple(rec)
+    return None
+
+
+def _objects(handle: BinaryIO, end: int,
+             max_line_bytes: int) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The lines up to ``end`` that are JSON objects, with their line numbers."""
     handle.seek(0)
+    first = True  # the first non-blank line: it may open a whole-file JSON document
     for lineno, line in enumerate(split_lines(_range_blocks(handle, end), max_line_bytes), 1):
         if not isinstance(line, bytes):
             continue
         raw = line[len(BOM):] if lineno == 1 and line.startswith(BOM) else line
+        if first and not raw.strip():
+            continue
         try:
             rec = orjson.loads(raw)
         except orjson.JSONDecodeError:
-            continue
+            rec = None
         if type(rec) is dict:
-            fmt, _ = detect(rec)
-            if fmt is not None:
-                return fmt.name, lineno
-    return None
+            yield lineno, rec
+        elif first and document_kind(raw):
+            return  # nothing to split: one pass reports the document once
+        first = False
 
 
 def _range_blocks(handle: BinaryIO, length: int) -> Iterator[bytes]:
@@ -113,6 +137,7 @@ class Job:
     config: Config
     known_format: tuple[str, int] | None
     parts: str | None  # quarantine split: the folder for this range's outputs
+    first_row: tuple[int, tuple[str, ...]] | None = None  # eval: see first_row
 
 
 def scan_range(job: Job) -> tuple[Collector, Tally, int]:
@@ -121,16 +146,18 @@ def scan_range(job: Job) -> tuple[Collector, Tally, int]:
     tally = Tally()
     router = open_parts(job.parts, job.start) if job.parts else None
     limit = job.config.max_line_bytes
+    first = dict.fromkeys(job.first_row[1], job.first_row[0]) if job.first_row else None
     with open_input(job.path) as handle:
         handle.seek(job.start)
         blocks = _range_blocks(handle, job.end - job.start)
         if router is None:
             lines = scan_jsonl(split_lines(blocks, limit), job.purpose, limit, out, tally,
-                               offset=job.start, known_format=job.known_format)
+                               offset=job.start, known_format=job.known_format,
+                               batch_ids=first)
         else:
             routed = router.route(split_lines(blocks, limit, spill=router.spill), out)
             lines = scan_jsonl(routed, job.purpose, limit, out, tally, offset=job.start,
-                               known_format=job.known_format)
+                               known_format=job.known_format, batch_ids=first)
             close_parts(router, job.parts or "", job.start)
     return out, tally, lines
 
@@ -182,18 +209,28 @@ def plan_jobs(path: str, handle: BinaryIO, size: int, *, purpose: str, config: C
               chunks: int, parts: str | None = None) -> list[Job] | None:
     """Up to ``chunks`` byte-range jobs for the JSONL file ``path`` (open as ``handle``), or
     None when it cannot be split usefully: a batch file (custom_id uniqueness spans it), one
-    range only, or no sample with a format in the first range."""
+    range only, compressed bytes (whatever the name says: they are read as one stream), or no
+    sample with a format (eval: no row with keys) in the first range."""
     if purpose == "batch-api":
+        return None
+    handle.seek(0)
+    if sniff(handle.read(8)) is not None:
         return None
     ranges = plan_ranges(handle, size, max(1, min(chunks, size // MIN_CHUNK_BYTES)))
     if len(ranges) < 2:
         return None
-    known = None
+    known = first = None
     if purpose == "fine-tune":
         known = first_format(handle, ranges[0][1], config.max_line_bytes)
         if known is None:
             return None
-    return [Job(path, start, end, purpose, config, known, parts) for start, end in ranges]
+    elif purpose == "eval":
+        first = first_row(handle, ranges[0][1], config.max_line_bytes)
+        if first is None:
+            return None
+    # the first range finds the first row itself, as a single pass does
+    return [Job(path, start, end, purpose, config, known, parts, first if start else None)
+            for start, end in ranges]
 
 
 Result = tuple[Collector, Tally, int]

@@ -131,8 +131,13 @@ def end_jsonl(check: FileCheck, size: int) -> None:
         what = "only blank lines" if tally.blank_lines else "no lines"
         out.add_at(None, "no-samples", None,
                    f"file has {what}: a dataset needs at least one sample")
-    if source.size is None or check.packed:
-        _size_rule(size, check.config, out, "data is" if check.packed else "input is")
+    # The size rules on the data read: for a stream (its size was unknown), for a name that
+    # says compressed, and for compressed bytes under a plain name (found by their magic
+    # number, so the data read is not the size on disk, which begin() judged already).
+    on_disk = 0 if source.size is None or check.packed else source.size
+    if source.size is None or check.packed or size != on_disk:
+        _size_rule(size, check.config, out, "data is" if check.packed or on_disk else "input is",
+                   judged=on_disk)
     if check.purpose == "batch-api" and size > LIMITS.batch_max_bytes:
         out.add_at(None, "batch-limits", None,
                    f"batch file is {size:,} bytes, over the limit of "
@@ -214,11 +219,19 @@ def _seekable(handle: BinaryIO) -> Iterator[BinaryIO]:
         yield copy
 
 
-def _size_rule(size: int, config: Config, out: Collector, what: str = "file is") -> None:
-    if size > config.max_file_bytes:
+def _size_rule(size: int, config: Config, out: Collector, what: str = "file is", *,
+               judged: int = 0) -> None:
+    """file-too-large, else file-too-large-for-sdk (a file the API refuses needs no word on
+    the SDK); none that a size already ``judged`` (the file's on disk) has raised."""
+    if size > config.max_file_bytes >= judged:
         out.add_at(None, "file-too-large", None,
                    f"{what} {size:,} bytes, over the limit of {config.max_file_bytes:,}: "
                    "split it into several files")
+    elif size > config.sdk_max_file_bytes >= judged:
+        out.add_at(None, "file-too-large-for-sdk", None,
+                   f"{what} {size:,} bytes, over the {config.sdk_max_file_bytes:,} that the "
+                   "official together SDK and CLI will upload (they refuse a larger file): "
+                   "upload it with `ftdata upload`, or split it into several files")
 
 
 def _file_rules(source: Source, purpose: str, config: Config, out: Collector, *,
