@@ -103,6 +103,13 @@ class Collector:
             entry = self.tracked[key] = (entry[0] + count, entry[1])
         _add_lines(entry[1], lines)
 
+    def reject_line(self, code: Code, message: str) -> None:
+        """Mark the current line as failing ``code`` for a quarantine split only: its cause was
+        reported once, for the whole file (a file-level issue), so the report does not repeat
+        it per line, but the split must not pass the line as clean."""
+        if self.capture is not None:
+            self.capture.append(Issue(self.line, None, code, self.severity[code], message))
+
     def count(self, code: Code, n: int) -> None:
         """Count ``n`` more issues of ``code`` without keeping them: for vectorised checks that
         report the first offending rows with ``add_at`` and only count the rest."""

@@ -183,3 +183,23 @@ def test_check_records_gives_the_split_verdicts(tmp_path: Path) -> None:
     blank = {n for n, line in enumerate(lines, 1) if not line.strip()}
     assert {v.line for v in verdicts if not v.ok} | blank == {e["line"] for e in side}
     assert all(v.record is r for v, r in zip(verdicts, records, strict=True))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_whole_file_json_document_is_rejected_whole(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      workers: int) -> None:
+    """A pretty-printed JSON document is one file-level error in the report, and every one of
+    its lines goes to REJECTED: none is a sample, though some parse as objects on their own."""
+    monkeypatch.setattr(parallel, "MIN_CHUNK_BYTES", 1 << 10)
+    samples = [{"messages": [{"role": "user", "content": f"q{i}"},
+                             {"role": "assistant", "content": f"a{i}"}]} for i in range(200)]
+    text = orjson.dumps(samples, option=orjson.OPT_INDENT_2) + b"\n"
+    source = tmp_path / "pretty.jsonl"
+    source.write_bytes(text)
+    report, result = split_file(source, tmp_path / "clean.jsonl", tmp_path / "rejected.jsonl",
+                                workers=workers)
+    assert [(i.line, i.code) for i in report.issues] == [(None, "file-json-document")]
+    assert (tmp_path / "clean.jsonl").read_bytes() == b""
+    assert (tmp_path / "rejected.jsonl").read_bytes() == text
+    assert result.counts.rejected == result.counts.lines == text.count(b"\n")

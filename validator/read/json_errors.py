@@ -6,7 +6,8 @@ import orjson
 
 from validator.collect import Collector
 
-__all__ = ["BOM", "BOM_MESSAGE", "report_json_error", "utf8_message"]
+__all__ = ["BOM", "BOM_MESSAGE", "document_kind", "document_message", "report_json_error",
+           "utf8_message"]
 
 BOM = b"\xef\xbb\xbf"
 BOM_MESSAGE = ("file starts with a UTF-8 byte-order mark (BOM): remove it "
@@ -46,3 +47,32 @@ def report_json_error(raw: bytes, exc: orjson.JSONDecodeError, offset: int, out:
     else:
         hint = msg
     out.add("json-invalid", None, f"invalid JSON at column {col}: {hint}")
+
+
+def document_kind(raw: bytes) -> str | None:
+    """``"array"`` or ``"object"`` when ``raw``, the first non-blank line of a file that is not
+    a JSON object, opens a JSON document spread over the file (SPEC §1): a JSON array that
+    goes on past the line (``[``, ``[{...},``) or a whole array of objects on one line, or an
+    object pretty-printed over many lines (``{`` alone, or a line cut after ``{``, ``[`` or
+    ``,``). ``None`` for a line that is only broken on its own (too deep, a typo)."""
+    text = raw.strip()
+    if text[:1] == b"[":
+        try:
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            return "array" if exc.pos >= len(text) else None  # the array goes on
+        is_samples = type(value) is list and value and all(type(v) is dict for v in value)
+        return "array" if is_samples else None
+    if text == b"{" or (text[:1] == b"{" and text[-1:] in (b"{", b"[", b",")):
+        return "object"
+    return None
+
+
+def document_message(kind: str) -> str:
+    """The file-json-document message: what the file is, and the command that converts it."""
+    if kind == "array":
+        what, command = "a JSON array of samples", "jq -c '.[]'"
+    else:
+        what, command = "JSON objects pretty-printed over several lines", "jq -c ."
+    return (f"the file is one JSON document ({what}), not JSON Lines with one object per line: "
+            f"convert it with `{command} < FILE > fixed.jsonl`")

@@ -3,7 +3,7 @@ blocks (a whole file, or one byte range of it in a worker process)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import orjson
 
@@ -11,9 +11,16 @@ from validator.collect import Collector, Tally
 from validator.formats.batch import check as check_batch
 from validator.formats.describe import json_type
 from validator.formats.detect import detect
+from validator.formats.evaluation import check as check_eval
 from validator.formats.weights import SAMPLE_WEIGHT_KEY, check_sample_weight
 from validator.limits import LIMITS
-from validator.read.json_errors import BOM, BOM_MESSAGE, report_json_error
+from validator.read.json_errors import (
+    BOM,
+    BOM_MESSAGE,
+    document_kind,
+    document_message,
+    report_json_error,
+)
 from validator.read.lines import TooLong
 
 __all__ = ["scan_jsonl"]
@@ -45,6 +52,8 @@ def scan_jsonl(
     """
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
+    lines = iter(lines)  # a whole-file JSON document reads the rest on its own
+    document: str | None = None
     fine_tune = purpose == "fine-tune"
     batch = purpose == "batch-api"
     batch_max = LIMITS.batch_max_lines  # a batch file is never split across workers
@@ -82,16 +91,22 @@ def scan_jsonl(
         try:
             rec = loads(raw)
         except decode_error as exc:
+            if at_start and nlines == 1 and (document := document_kind(raw)):
+                break
             report_json_error(raw, exc, start, out)
             continue
         if type(rec) is not dict:
+            if at_start and nlines == 1 and (document := document_kind(raw)):
+                break
             out.add("not-object", None,
                     f"line is a JSON {json_type(rec)}, not an object: each line holds one "
                     "{...} sample")
             continue
         if not fine_tune:
             if batch:
-                check_batch(rec, out, tally, seen_ids)
+                check_batch(rec, out, tally, seen_ids, len(line))
+            elif purpose == "eval":  # seen_ids holds the first row's keys (-> its line)
+                check_eval(rec, out, seen_ids)
             continue
         fmt, problem = detect(rec)
         if fmt is None:
@@ -123,6 +138,11 @@ def scan_jsonl(
             fmt.check(rec, out, tally)
         except RecursionError:
             out.add("json-invalid", None, "sample is nested too deeply to check")
+    if document is not None:
+        more_lines, more_samples = _whole_document(document, lines, out)
+        lineno += more_lines
+        nlines += more_samples
+        blank += more_lines - more_samples
     if batch and nlines > batch_max:
         out.add_at(None, "batch-limits", None,
                    f"batch file has {nlines:,} requests, over the limit of {batch_max:,}: "
@@ -131,3 +151,20 @@ def scan_jsonl(
     tally.blank_lines += blank
     out.line = None
     return lineno - start_line + 1
+
+
+def _whole_document(kind: str, rest: Iterator[bytes | TooLong],
+                    out: Collector) -> tuple[int, int]:
+    """The file is one JSON document (SPEC §1): report it once, for the file, and read the
+    rest of its lines without checking them (each is only a piece of the document; a
+    quarantine split rejects them all). Returns the lines and the non-blank lines read after
+    the first."""
+    out.add_at(None, "file-json-document", None, document_message(kind))
+    out.reject_line("file-json-document", "the first line of a whole-file JSON document")
+    lines = samples = 0
+    for line in rest:
+        lines += 1
+        if type(line) is not bytes or line.strip():
+            samples += 1
+            out.reject_line("file-json-document", "a piece of a whole-file JSON document")
+    return lines, samples
