@@ -36,3 +36,26 @@ def write(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return _write
+
+
+Occurrence = tuple[int | None, str | None, str]
+
+
+def occurrences(report: Any) -> list[Occurrence]:
+    """Every issue of ``report`` as (line, path, code), a group of identical issues expanded
+    to its lines, in file order: file-level issues first, then by line, path and code (the
+    order of one line's issues is not part of the contract)."""
+    keys: list[Occurrence] = []
+    for issue in report.issues:
+        lines = issue.first_lines or (None,)
+        assert issue.count == len(lines) or issue.line is None, \
+            f"{issue.code}: a group of {issue.count} in a test file names {len(lines)} lines"
+        for line in lines:
+            keys.extend((line, issue.path, issue.code)
+                        for _ in range(issue.count if line is None else 1))
+    return sorted(keys, key=file_order)
+
+
+def file_order(key: Occurrence) -> tuple[int, str, str]:
+    line, path, code = key
+    return (-1 if line is None else line, path or "", code)

@@ -31,6 +31,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import file_order, occurrences
 from validator.config import from_table
 from validator.report import SERVER_FIELDS, Report
 from validator.rules import RULES
@@ -45,8 +46,6 @@ DEFAULT_CONFIG: dict[str, Any] = {"max-errors": 1000}
 NOT_IN_CORPUS = frozenset({"file-unreadable"} | {c for c in RULES if c.startswith("parquet-")})
 
 FLAGS = tuple(f for f in SERVER_FIELDS if f.startswith(("dataset_has_", "dataset_is_")))
-
-IssueKey = tuple[int | None, str | None, str]
 
 
 @dataclass(frozen=True)
@@ -97,19 +96,6 @@ def _run(case: Case) -> Report:
     return validate_file(str(case.data), spec.get("purpose", "fine-tune"), config=config)
 
 
-def _issue_keys(report: Report) -> list[IssueKey]:
-    """Every occurrence (a group expanded to its lines), in :func:`_file_order`."""
-    keys: list[IssueKey] = []
-    for issue in report.issues:
-        lines = issue.first_lines or (None,)
-        assert issue.count == len(lines) or issue.line is None, \
-            f"{issue.code}: a group of {issue.count} in a test file names {len(lines)} lines"
-        for line in lines:
-            keys.extend((line, issue.path, issue.code)
-                        for _ in range(issue.count if line is None else 1))
-    return sorted(keys, key=_file_order)
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_example(case: Case) -> None:
     spec = case.load()
@@ -120,14 +106,7 @@ def test_example(case: Case) -> None:
     actual_report = report.to_server_dict()
     assert {k: actual_report[k] for k in wanted_report} == wanted_report
     wanted_issues = [tuple(i) for i in spec["issues"]]
-    assert _issue_keys(report) == sorted(wanted_issues, key=_file_order)
-
-
-def _file_order(key: tuple[Any, ...]) -> tuple[int, str, str]:
-    """By line (file-level issues first), then path and code: the order in which issues of
-    one line are found is not part of the contract."""
-    line, path, code = key
-    return (-1 if line is None else int(line), path or "", code)
+    assert occurrences(report) == sorted(wanted_issues, key=file_order)
 
 
 def test_expected_files_are_well_formed() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from tests.conftest import occurrences
 from validator.config import from_table
 from validator.report import Report
 from validator.rules import RULES
@@ -40,17 +41,8 @@ def _check(path: Path, **table: Any) -> Report:
 
 
 def _issues(report: Report) -> list[Key]:
-    """Every occurrence (a group of identical issues expanded to its lines), by row and then
-    path: the order of one row's issues is not part of the contract (test_examples.py)."""
-    keys: list[Key] = []
-    for issue in report.issues:
-        lines = issue.first_lines or (None,)
-        assert issue.count == len(lines) or issue.line is None, \
-            f"{issue.code}: a group of {issue.count} in a test file names {len(lines)} lines"
-        for line in lines:
-            keys.extend((line, issue.path, issue.code)
-                        for _ in range(issue.count if line is None else 1))
-    return sorted(keys, key=lambda k: (k[0] is None, k[0] or 0, k[1] or "", k[2]))
+    """Every occurrence (a group of identical issues expanded to its lines), in file order."""
+    return occurrences(report)
 
 
 def _found(path: Path) -> list[Key]:

@@ -261,8 +261,8 @@ def test_damage_mid_file_is_one_error_naming_how_far_it_got(
     cut = _cut(_write(tmp_path / "whole.parquet", columns, row_group_size=10), 2)
     small_batches(1)
     report = _check(cut)
-    assert _issues(report) == [(3, "$.attention_mask[1]", "parquet-attention-mask"),
-                               (None, None, "parquet-invalid")]
+    assert _issues(report) == [(None, None, "parquet-invalid"),  # file-level issues first
+                               (3, "$.attention_mask[1]", "parquet-attention-mask")]
     message = report.issues[1].message
     assert "after row 20 of 40" in message
     assert "truncated or corrupt" in message
