@@ -72,6 +72,13 @@ class Collector:
             self.capture.append(Issue(line, location, code, sev, message))
         if sev is _ERROR and self.first_error is None:
             self.first_error = Issue(line, location, code, sev, message)
+        index = self.groups.get((code, location, message))
+        if index is not None:  # a repeat: counted in its group, no Issue built
+            self.group_counts[index] += 1
+            kept = self.group_lines[index]
+            if line is not None and len(kept) < GROUP_LINES:
+                kept.append(line)
+            return
         self._group(Issue(line, location, code, sev, message), 1, () if line is None else (line,))
 
     def _group(self, issue: Issue, count: int, lines: Sequence[int]) -> None:
