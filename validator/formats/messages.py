@@ -299,13 +299,13 @@ class _FullChecks:
 
         # weight
         weight = 1
-        if "weight" in m and not self.weights:
-            out.add("message-weight-ignored", (*base, i, "weight"),
-                    "message weights are only available for conversational data: the server "
-                    "ignores this one (give the sample a top-level weight instead)")
-        elif "weight" in m:
+        if "weight" in m:
             w = check_message_weight(m["weight"], base + (i, "weight"), out)
-            if w is not None:
+            if w is not None and not self.weights:
+                out.add("message-weight-ignored", (*base, i, "weight"),
+                        "message weights are only available for conversational data: the "
+                        "server ignores this one (give the sample a top-level weight instead)")
+            elif w is not None:
                 tally.has_message_weights = True
                 weight = w
                 if w == 1 and msg_images:
