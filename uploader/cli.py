@@ -2,11 +2,15 @@
 entry point adds to the validator's CLI (see :mod:`validator.cli`), so ``ftdata validate`` never
 loads requests or this package.
 
-Exit codes follow ``ftdata validate``: 0 uploaded and accepted (or not waited for), 1 invalid
-(locally, or ``INVALID_FORMAT``/``FAILED`` on the server), 2 could not upload at all (usage,
-unreadable file, network or API error; the validator's ``main`` prints those). The only output
-on stderr besides errors is the progress bar, drawn when stderr is a terminal. The API key is
-read from the environment and never written anywhere.
+Exit codes follow ``ftdata validate``: 0 uploaded and accepted (or not waited for, or of a
+purpose the server does not validate), 1 invalid (locally, or ``INVALID_FORMAT``/``FAILED`` on
+the server), 2 could not upload at all (usage, unreadable file, network or API error, a
+malformed answer; the validator's ``main`` prints those). The only output on stderr besides
+errors is the progress bar, drawn when stderr is a terminal. The API key is read from the
+environment and never written anywhere.
+
+What the server sent is printed with its control characters escaped, and a field it did not
+send (the report's schema "may evolve") is printed as ``unknown``, never taken for false.
 """
 
 from __future__ import annotations
@@ -20,9 +24,15 @@ from typing import Any, ClassVar, TextIO
 import orjson
 
 from uploader.api import FilesClient
-from uploader.errors import ValidationFailed
+from uploader.errors import ValidationFailed, printable
 from uploader.gate import UploadResult, upload
-from uploader.protocol import PART_TARGET_BYTES, PURPOSES, SINGLE_MAX_BYTES
+from uploader.protocol import (
+    PART_TARGET_BYTES,
+    PURPOSES,
+    REPORT_FIELDS,
+    SINGLE_MAX_BYTES,
+    server_validates,
+)
 from uploader.server import DEMO_KEY, LocalServer
 from validator import (
     RENDERERS,
@@ -52,7 +62,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "verdict. Key from TOGETHER_API_KEY, API from TOGETHER_BASE_URL "
         "(default https://api.together.ai/v1). Exit 0 accepted, 1 invalid, 2 not uploaded.")
     up.add_argument("file", metavar="FILE")
-    up.add_argument("--purpose", choices=PURPOSES, default="fine-tune")
+    up.add_argument("--purpose", choices=PURPOSES, default="fine-tune",
+                    help="the server validates fine-tune files only: for the others the file "
+                    "object is returned once uploaded, without waiting")
     up.add_argument("--no-check", action="store_true",
                     help="skip local validation (the server still validates fine-tune files)")
     up.add_argument("--no-wait", action="store_true",
@@ -144,38 +156,85 @@ def _upload(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(_json(result.file))
     else:
         out.write(_describe(args.file, result))
-    return 1 if result.status in ("INVALID_FORMAT", "FAILED") else 0
+    return _exit_code(result.file)
+
+
+def _exit_code(doc: dict[str, Any]) -> int:
+    """1 when the server judged the file invalid or could not process it, else 0."""
+    report = doc.get("validation_report")
+    invalid = isinstance(report, dict) and report.get("valid") is False
+    return 1 if invalid or doc.get("processing_status") in ("INVALID_FORMAT", "FAILED") else 0
 
 
 def _describe(path: str, result: UploadResult) -> str:
-    fid = result.file_id
+    fid = _shown(result.file_id or None)
     if result.reused:
         lines = [f"{path}: the server already has this file as {fid}; nothing was sent"]
     else:
         how = "in parts" if result.multipart else "in one request"
-        lines = [f"{path}: uploaded as {fid} ({_human(result.file.get('bytes', 0))}, {how})"]
-    return "\n".join([*lines, _verdict(result.file)]) + "\n"
+        lines = [f"{path}: uploaded as {fid} ({_human(result.file.get('bytes'))}, {how})"]
+    return "\n".join([*lines, _verdict(result.file, result.purpose)]) + "\n"
 
 
-def _verdict(doc: dict[str, Any]) -> str:
-    fid, status = doc.get("id"), doc.get("processing_status")
+def _shown(value: object) -> str:
+    """A value the server sent, fit for a terminal: ``unknown`` when it did not send one."""
+    return "unknown" if value is None else printable(str(value))
+
+
+_FLAGS = [name for name, kind in REPORT_FIELDS.items()
+          if kind is bool and name.startswith("dataset_")]
+
+
+def _verdict(doc: dict[str, Any], purpose: object = None) -> str:
+    """One line for the server's verdict. ``purpose``: the one uploaded for, else the file
+    object's. Reports and file objects are read as :func:`uploader.api.check_file` let them
+    through: each field of the right type, or missing (unknown)."""
+    fid, status = _shown(doc.get("id")), doc.get("processing_status")
+    purpose = purpose if purpose is not None else doc.get("purpose")
     report = doc.get("validation_report")
     if not isinstance(report, dict):
-        if status in ("COMPLETED", None):
-            return f"{fid}: {status or 'stored'} (the server does not validate this purpose)"
         if status == "FAILED":
             return f"{fid}: FAILED: the server could not process the file"
-        return f"{fid}: {status}: still processing; `ftdata files get {fid}` shows the verdict"
+        if status == "INVALID_FORMAT":
+            return f"{fid}: INVALID_FORMAT (the server sent no validation_report)"
+        if purpose is not None and not server_validates(purpose):
+            return (f"{fid}: purpose {_shown(purpose)}: not validated by the server for this "
+                    f"purpose (status {_shown(status)})")
+        if status == "COMPLETED":
+            return f"{fid}: COMPLETED (the server sent no validation_report)"
+        if status is None:
+            return f"{fid}: status unknown (the server sent no processing_status)"
+        return (f"{fid}: {_shown(status)}: still processing; `ftdata files get {fid}` shows "
+                "the verdict")
+    shown_status = "status unknown" if status is None else _shown(status)
     if status == "INVALID_FORMAT" or report.get("valid") is False:
-        return f"{fid}: {status}: {report.get('error')}"
-    flags = [name.removeprefix("dataset_").replace("_", " ") for name, value in report.items()
-             if name.startswith("dataset_") and value is True]
-    summary = f"{report.get('dataset_format')}, {report.get('nlines', 0):,} samples"
-    return f"{fid}: {status}: {summary}" + (f"; {', '.join(flags)}" if flags else "")
+        error = report.get("error")
+        return f"{fid}: {shown_status}: {'error unknown' if error is None else _shown(error)}"
+    if "dataset_format" not in report:
+        kind = "format unknown"
+    else:
+        kind = _shown(report["dataset_format"]) if report["dataset_format"] is not None \
+            else "no dataset format"
+    nlines = report.get("nlines")
+    count = f"{nlines:,} samples" if isinstance(nlines, int) else "samples unknown"
+    flags = [_shown(name.removeprefix("dataset_").replace("_", " "))
+             for name, value in report.items() if name.startswith("dataset_") and value is True]
+    unknown = [name.removeprefix("dataset_").replace("_", " ") for name in _FLAGS
+               if report.get(name) is None]
+    line = f"{fid}: {shown_status}: {kind}, {count}"
+    if report.get("valid") is None:
+        line += " (validity unknown)"
+    if flags:
+        line += f"; {', '.join(flags)}"
+    if unknown:
+        line += f"; unknown: {', '.join(unknown)}"
+    return line
 
 
 def _human(n: object) -> str:
-    return format_size(float(n) if isinstance(n, int | float) else 0.0)
+    if not isinstance(n, int | float) or isinstance(n, bool):
+        return "size unknown"
+    return format_size(float(n))
 
 
 def _json(doc: Any) -> str:
@@ -187,8 +246,10 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                          step_delay=args.step_delay).start()
     shown_key = args.key if args.key == DEMO_KEY else "<the key given with --key>"
     out.write(f"ftdata: local Files API on {server.base_url} (storage on {server.storage_url})\n"
-              f"  export TOGETHER_BASE_URL={server.base_url}\n"
+              f"  export TOGETHER_BASE_URL={server.base_url.removesuffix('/v1')}\n"
               f"  export TOGETHER_API_KEY={shown_key}\n"
+              "(ftdata and together SDK 3.x read the base URL without /v1; SDK 1.x wants "
+              f"{server.base_url})\n"
               "Ctrl-C stops it.\n")
     out.flush()
     handler = logging.StreamHandler(err)
@@ -220,8 +281,9 @@ def _files_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(_json(files))
         return 0
     for doc in files:
-        out.write(f"{doc.get('id')}  {doc.get('purpose')}  {doc.get('processing_status')}  "
-                  f"{_human(doc.get('bytes', 0))}  {doc.get('filename')}\n")
+        out.write(f"{_shown(doc.get('id'))}  {_shown(doc.get('purpose'))}  "
+                  f"{_shown(doc.get('processing_status'))}  {_human(doc.get('bytes'))}  "
+                  f"{_shown(doc.get('filename'))}\n")
     return 0
 
 
@@ -231,9 +293,10 @@ def _files_get(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.output == "json":
         out.write(_json(doc))
     else:
-        out.write(f"{doc.get('id')}: {doc.get('filename')}, {_human(doc.get('bytes', 0))}, "
-                  f"purpose {doc.get('purpose')}\n{_verdict(doc)}\n")
-    return 1 if doc.get("processing_status") in ("INVALID_FORMAT", "FAILED") else 0
+        out.write(f"{_shown(doc.get('id'))}: {_shown(doc.get('filename'))}, "
+                  f"{_human(doc.get('bytes'))}, purpose {_shown(doc.get('purpose'))}\n"
+                  f"{_verdict(doc)}\n")
+    return _exit_code(doc)
 
 
 def _files_delete(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

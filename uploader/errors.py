@@ -16,10 +16,13 @@ result says so. An exception means the upload, or a Files API call, could not be
 
 Messages never hold the API key, and URLs in them never hold a query string: presigned storage
 URLs carry their signature there, and a signature is a credential for as long as it lives.
+What a server said reaches a message with its control characters escaped (:func:`printable`),
+so an answer cannot move the cursor or rewrite the terminal it is printed on.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
@@ -38,8 +41,18 @@ __all__ = [
     "UnexpectedResponse",
     "UploadError",
     "ValidationFailed",
+    "printable",
     "strip_query",
 ]
+
+# C0 and C1 controls, zero-width and bidirectional formatting characters
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control and formatting characters escaped (``\\x1b``, ``\\u202e``)."""
+    return _UNPRINTABLE.sub(
+        lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
 
 
 def strip_query(url: str) -> str:
@@ -59,16 +72,16 @@ class UploadError(FtdataError):
                  server_message: str | None = None) -> None:
         self.message = message
         self.status = status
-        self.url = strip_query(url) if url else None
-        self.server_message = server_message
+        self.url = printable(strip_query(url)) if url else None
+        self.server_message = printable(server_message) if server_message else server_message
         text = message
         if status is not None:
             text += f": HTTP {status}"
         if self.url:
             text += f" from {self.url}" if status is not None else f" ({self.url})"
-        if server_message:
-            text += f": {server_message}"
-        super().__init__(text)
+        if self.server_message:
+            text += f": {self.server_message}"
+        super().__init__(printable(text))
 
 
 class MissingApiKey(UploadError):

@@ -15,6 +15,10 @@ Order of events, and why:
 4. Single upload up to the threshold (5 GiB at most), multipart above it.
 5. The server validates the file itself; ``wait=True`` polls until it has a verdict, which is
    in the result. ``INVALID_FORMAT`` from the server is a result, not an exception.
+6. Files of purposes the server does not validate (``eval``, ``batch-api``, ``calibration``)
+   are preprocessed like any other, as the SDKs do, and returned as the file object right
+   then, whatever ``wait`` says: their status or report may never come
+   (``UploadResult.server_validated`` is False).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from uploader.api import FilesClient
+from uploader.api import FilesClient, check_file
 from uploader.body import LockstepHasher, Outgoing, Snapshot
 from uploader.errors import ValidationFailed
 from uploader.multipart import upload_multipart
@@ -35,6 +39,7 @@ from uploader.protocol import (
     PART_MIN_BYTES,
     PART_TARGET_BYTES,
     SINGLE_MAX_BYTES,
+    server_validates,
 )
 from uploader.single import upload_single
 from validator import (
@@ -63,6 +68,13 @@ class UploadResult:
     reused: bool  # the server already had an identical file (409): nothing was sent
     multipart: bool
     report: Report | None  # the local validation report; None with check=False
+    purpose: str = "fine-tune"
+
+    @property
+    def server_validated(self) -> bool:
+        """Whether the server validates files of this purpose. False (eval, batch-api,
+        calibration): no verdict or report is to be expected, and none was waited for."""
+        return server_validates(self.purpose)
 
     @property
     def file_id(self) -> str:
@@ -70,7 +82,8 @@ class UploadResult:
 
     @property
     def status(self) -> str | None:
-        """``processing_status``: COMPLETED, INVALID_FORMAT, FAILED, or not yet terminal."""
+        """``processing_status``: COMPLETED, INVALID_FORMAT, FAILED, not yet terminal, or None
+        when the server did not say."""
         status = self.file.get("processing_status")
         return status if isinstance(status, str) else None
 
@@ -123,11 +136,13 @@ def upload(
             file_id, reused = upload_single(client, out, on_read)
         if done is None:
             done = client.retrieve(file_id)
+        else:
+            check_file(done, what="POST /files/multipart/complete")
         if reused and done.get("processing_status") == "PENDING":
             client.preprocess(file_id)  # an earlier run stopped between PUT and preprocess
-        if wait:
+        if wait and server_validates(purpose):
             done = wait_processed(client, file_id, poll or PollPolicy(), first=done)
-        return UploadResult(done, reused, multipart, report)
+        return UploadResult(done, reused, multipart, report, purpose)
     finally:
         if own:
             client.close()

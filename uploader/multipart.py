@@ -5,11 +5,17 @@ Each part streams from the file through its own :class:`~uploader.body.FileRange
 (concurrency x a 16 KiB send buffer), whatever the part size. A failed part is retried on its
 own by the session's policy, where the SDKs give up the whole upload on the first part error;
 once a part fails for good the others stop and the upload is aborted, so nothing is left
-dangling on the server.
+dangling on the server. Initiate is the one call that is not retried once it may have reached
+the server (:data:`uploader.session.NOT_IDEMPOTENT`): a repeat could open a second upload.
+
+The bytes sent are hashed, part by part, and chained into the sha256 of the whole (see
+:class:`_SentHash`): if they are not the bytes whose checksum initiate declared, the upload is
+aborted with :class:`~uploader.errors.FileChangedError` instead of completed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -18,8 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from uploader.api import FilesClient, conflict_file_id
-from uploader.body import FileRange, Outgoing
-from uploader.errors import UnexpectedResponse, UploadError
+from uploader.body import BLOCK_SIZE, FileRange, Outgoing
+from uploader.errors import FileChangedError, UnexpectedResponse, UploadError
 from uploader.protocol import (
     MAX_PARTS,
     PART_CONCURRENCY,
@@ -86,8 +92,11 @@ def upload_multipart(client: FilesClient, out: Outgoing, *, part_size: int = PAR
         return existing, None, True
     upload_id, file_id, targets = _targets(client.parse(resp, what), len(parts), resp.url)
     try:
-        etags = _put_parts(client, out.path, parts, targets=targets, concurrency=concurrency,
-                           on_read=on_read)
+        etags, sent = _put_parts(client, out.path, parts, targets=targets,
+                                 concurrency=concurrency, on_read=on_read)
+        if sent != out.checksum:
+            raise FileChangedError(out.path, "changed while it was being uploaded (the bytes "
+                                             "sent do not match the checksum)")
         out.snapshot.check("while it was being uploaded")
         done = client.json("POST", "/files/multipart/complete", expect=(200, 201),
                            what="POST /files/multipart/complete", json={
@@ -123,10 +132,56 @@ def _targets(doc: dict[str, Any], count: int, url: str) -> tuple[str, str, dict[
     return upload_id, file_id, targets
 
 
+class _SentHash:
+    """The sha256 of the bytes sent, though parts go out at once and in any order.
+
+    sha256 cannot be resumed out of order, so each part's PUT hashes the bytes it sent, and as
+    parts finish, in file order, the part is read again (from the page cache it was just read
+    into) into one running hash of the whole, its own hash checked against the PUT's: a part
+    that changed between the two reads raises at once. When every part is in, ``hexdigest``
+    is the hash of the bytes the server received."""
+
+    def __init__(self, path: str, parts: Sequence[Part]) -> None:
+        self.path = path
+        self._parts = sorted(parts, key=lambda p: p.number)
+        self._sent: dict[int, str | None] = {}
+        self._next = 0
+        self._whole = hashlib.sha256()
+
+    def add(self, number: int, sent: str | None) -> None:
+        """Part ``number`` was sent and its bytes hashed to ``sent`` (None: not one full pass)."""
+        self._sent[number] = sent
+        while self._next < len(self._parts) and self._parts[self._next].number in self._sent:
+            part = self._parts[self._next]
+            if self._chain(part) != self._sent[part.number]:
+                raise FileChangedError(self.path, f"changed while it was being uploaded (part "
+                                                  f"{part.number} was sent with other bytes)")
+            self._next += 1
+
+    def _chain(self, part: Part) -> str:
+        sha = hashlib.sha256()
+        with open(self.path, "rb") as handle:
+            handle.seek(part.offset)
+            left = part.length
+            while left > 0:
+                block = handle.read(min(BLOCK_SIZE, left))
+                if not block:
+                    raise FileChangedError(self.path, "shrank while it was being uploaded")
+                sha.update(block)
+                self._whole.update(block)
+                left -= len(block)
+        return sha.hexdigest()
+
+    def hexdigest(self) -> str | None:
+        """The whole file's hash as sent; None until every part is in."""
+        return self._whole.hexdigest() if self._next == len(self._parts) else None
+
+
 def _put_parts(client: FilesClient, path: str, parts: Sequence[Part], *,
                targets: dict[int, _Target], concurrency: int,
-               on_read: Callable[[int], None] | None) -> dict[int, str]:
-    """PUT every part, ``concurrency`` at a time; the part number -> ETag of each."""
+               on_read: Callable[[int], None] | None) -> tuple[dict[int, str], str | None]:
+    """PUT every part, ``concurrency`` at a time: the part number -> ETag of each, and the
+    sha256 of every byte sent (:class:`_SentHash`, chained here as the parts finish)."""
     lock = threading.Lock()
     stop = threading.Event()
 
@@ -137,30 +192,33 @@ def _put_parts(client: FilesClient, path: str, parts: Sequence[Part], *,
             with lock:
                 on_read(n)
 
-    def put(part: Part) -> tuple[int, str]:
+    def put(part: Part) -> tuple[int, str, str | None]:
         target = targets[part.number]
-        with FileRange(path, part.offset, part.length, on_read=counted) as body:
+        with FileRange(path, part.offset, part.length, on_read=counted, hash_it=True) as body:
             resp = client.send("PUT", target.url, what=f"PUT part {part.number}", data=body,
                                headers=target.headers)
+            sent = body.sha256  # of the last full pass: a retry rewinds and hashes anew
         etag = resp.headers.get("ETag", "").strip().strip('"')
         if not etag:
             raise UnexpectedResponse(f"PUT part {part.number}: no ETag in the answer",
                                      status=resp.status_code, url=resp.url)
-        return part.number, etag
+        return part.number, etag, sent
 
     etags: dict[int, str] = {}
+    hashed = _SentHash(path, parts)
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="ftdata-part") as pool:
         futures = [pool.submit(put, part) for part in parts]
         try:
             for future in as_completed(futures):
-                number, etag = future.result()
+                number, etag, sent = future.result()
                 etags[number] = etag
+                hashed.add(number, sent)  # re-reads while the other parts are on the wire
         except BaseException:
             stop.set()
             for future in futures:
                 future.cancel()
             raise
-    return etags
+    return etags, hashed.hexdigest()
 
 
 def _abort(client: FilesClient, upload_id: str, file_id: str) -> None:

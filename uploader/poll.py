@@ -2,7 +2,9 @@
 until ``processing_status`` is terminal (COMPLETED, FAILED, INVALID_FORMAT).
 
 Polling errors are the session's business (a 5xx poll is retried there); this only spaces the
-polls out so a long validation on the server costs a handful of requests, not thousands.
+polls out so a long validation on the server costs a handful of requests, not thousands. Only
+files the server validates are waited for (:func:`uploader.protocol.server_validates`): for
+other purposes the status may never turn terminal, so :func:`uploader.upload` never polls them.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from uploader.errors import ProcessingTimeout
+from uploader.errors import ProcessingTimeout, UnexpectedResponse, printable
 from uploader.protocol import TERMINAL_STATUSES
 
 if TYPE_CHECKING:
@@ -38,16 +40,26 @@ def wait_processed(client: FilesClient, file_id: str, policy: PollPolicy, *,
                    clock: Callable[[], float] = time.monotonic) -> dict[str, Any]:
     """The file object once its processing_status is terminal. ``first`` is an already fetched
     file object, so a file that is done costs no extra request. A file object without
-    processing_status has no pipeline to wait for (older API versions): it is returned as is."""
+    processing_status (or a null one) has no pipeline to wait for (older API versions): it is
+    returned as is."""
     start = clock()
     interval = policy.interval
     doc = first if first is not None else client.retrieve(file_id)
-    while doc.get("processing_status", "COMPLETED") not in TERMINAL_STATUSES:
+    while (status := _status(doc, file_id)) not in TERMINAL_STATUSES:
         if clock() - start + interval > policy.timeout:
             raise ProcessingTimeout(
-                f"file {file_id} is still {doc.get('processing_status')} after "
-                f"{policy.timeout:g}s; check later with `ftdata files get {file_id}`")
+                f"file {file_id} is still {status} after {policy.timeout:g}s; check later "
+                f"with `ftdata files get {file_id}`")
         sleep(interval)
         interval = min(interval * policy.factor, policy.max_interval)
         doc = client.retrieve(file_id)
     return doc
+
+
+def _status(doc: dict[str, Any], file_id: str) -> str:
+    status = doc.get("processing_status")
+    if status is None:
+        return "COMPLETED"
+    if not isinstance(status, str):
+        raise UnexpectedResponse(f"file {file_id}: processing_status is not a string")
+    return printable(status)

@@ -4,6 +4,9 @@
   429, 5xx and connection errors are retried with exponential backoff, jitter and a cap, and a
   ``Retry-After`` answer is honoured up to its own cap. Bodies are rewound by urllib3 through
   ``seek``/``tell`` (see :class:`uploader.body.FileRange`), so a retried PUT resends every byte.
+- Requests that are not idempotent (:data:`NOT_IDEMPOTENT`: multipart initiate) go through an
+  adapter of their own, mounted on their URL, whose policy (:func:`connect_only`) retries only
+  a failure to connect: never once the request may have reached the server.
 - Every request has a timeout, even one a caller forgot to give.
 - The API key is attached by :class:`BearerAuth` only to requests whose scheme, host and port
   are the API base URL's: never to presigned storage URLs. Setting it as the session's ``auth``
@@ -25,10 +28,12 @@ from validator import __version__
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "NOT_IDEMPOTENT",
     "RETRY_METHODS",
     "RETRY_STATUSES",
     "BearerAuth",
     "Timeout",
+    "connect_only",
     "is_loopback",
     "make_session",
     "origin",
@@ -43,6 +48,9 @@ RETRY_STATUSES = frozenset({429, *range(500, 600)} - {501, 505})
 # POST is safe to repeat here: POST /files is idempotent through its checksum (a repeat gets
 # 409 and the file id), and preprocess, complete and abort are idempotent on the server.
 RETRY_METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE"})
+# ...but not these API paths: a second initiate opens a second multipart upload, which nothing
+# would ever complete or abort. They are retried only when no connection could be made.
+NOT_IDEMPOTENT = ("/files/multipart/initiate",)
 
 
 def retry_policy(*, retries: int = 5, backoff: float = 0.5, backoff_max: float = 30.0,
@@ -67,6 +75,14 @@ def retry_policy(*, retries: int = 5, backoff: float = 0.5, backoff_max: float =
         raise_on_status=False,  # hand back the last answer so its message reaches the error
         raise_on_redirect=False,
     )
+
+
+def connect_only(retry: Retry) -> Retry:
+    """``retry`` for a request that must not run twice: a failure to connect (refused, no
+    route, connect timeout: nothing was sent) is retried as before; a read error or timeout, a
+    dropped connection and every status (5xx, 429) are not, the request may have been done."""
+    return retry.new(read=0, status=0, other=0, status_forcelist=frozenset(),
+                     respect_retry_after_header=False)
 
 
 def origin(url: str) -> tuple[str, str, int]:
@@ -95,6 +111,7 @@ class BearerAuth(requests.auth.AuthBase):
 
     def __init__(self, key: str, api_url: str) -> None:
         self._key = key
+        self.api_url = api_url.rstrip("/")
         self.origin = origin(api_url)
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
@@ -129,11 +146,16 @@ class _Adapter(HTTPAdapter):
 
 def make_session(auth: BearerAuth, *, retry: Retry | None = None,
                  timeout: Timeout = DEFAULT_TIMEOUT, pool_maxsize: int = 10) -> requests.Session:
-    """A session with the retry policy, default timeout and origin-bound auth mounted."""
+    """A session with the retry policy, default timeout and origin-bound auth mounted; the
+    :data:`NOT_IDEMPOTENT` paths under ``auth.api_url`` get the :func:`connect_only` policy."""
     session = requests.Session()
-    adapter = _Adapter(retry if retry is not None else retry_policy(), timeout, pool_maxsize)
+    policy = retry if retry is not None else retry_policy()
+    adapter = _Adapter(policy, timeout, pool_maxsize)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
+    once = _Adapter(connect_only(policy), timeout, pool_maxsize)
+    for path in NOT_IDEMPOTENT:  # the longest matching prefix picks the adapter
+        session.mount(auth.api_url + path, once)
     session.auth = auth
     session.verify = True
     session.headers["User-Agent"] = f"ftdata/{__version__}"

@@ -1,5 +1,6 @@
-"""Files up to 5 GiB: ``POST /files`` (no redirect following) -> ``302`` to a presigned URL ->
-``PUT`` the bytes there without the key -> ``POST /files/{id}/preprocess``.
+"""Files up to 5 GiB: ``POST /files`` (``multipart/form-data`` fields, no redirect following)
+-> ``302`` to a presigned URL -> ``PUT`` the bytes there without the key ->
+``POST /files/{id}/preprocess``.
 
 The PUT body hashes what it sends; if those bytes are not the ones whose checksum was declared
 (the file changed under us, even with its mtime put back), or the PUT fails for good, the file
@@ -10,9 +11,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from urllib.parse import urljoin
 
-from uploader.api import FilesClient, conflict_file_id
+from uploader.api import FilesClient, answer_url, conflict_file_id
 from uploader.body import FileRange, Outgoing
 from uploader.errors import FileChangedError, UnexpectedResponse, UploadError
 from uploader.protocol import FILE_ID_HEADER
@@ -26,10 +26,11 @@ def upload_single(client: FilesClient, out: Outgoing,
                   on_read: Callable[[int], None] | None = None) -> tuple[str, bool]:
     """Send ``out``; return ``(file_id, reused)``. ``reused``: a 409 named an identical file
     already on the server, so nothing was sent."""
-    resp = client.send(
+    fields = {"purpose": out.purpose, "file_name": out.name, "file_type": out.file_type,
+              "checksum": out.checksum}
+    resp = client.send(  # (None, value): a text field, no filename: the documented form
         "POST", client.url("/files"), what="POST /files", expect=(302, 409),
-        data={"purpose": out.purpose, "file_name": out.name, "file_type": out.file_type,
-              "checksum": out.checksum},
+        files={name: (None, value) for name, value in fields.items()},
     )
     if resp.status_code == 409:
         existing = conflict_file_id(resp)
@@ -44,7 +45,8 @@ def upload_single(client: FilesClient, out: Outgoing,
                                  status=302, url=resp.url)
     with FileRange(out.path, 0, out.size, on_read=on_read, hash_it=True) as body:
         try:
-            client.send("PUT", urljoin(resp.url, location), what="PUT to storage", data=body)
+            target = answer_url(location, what="POST /files: Location", resp=resp)
+            client.send("PUT", target, what="PUT to storage", data=body)
             if body.sha256 != out.checksum:
                 raise FileChangedError(out.path, "changed while it was being uploaded (the "
                                                  "bytes sent do not match the checksum)")

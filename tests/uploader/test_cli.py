@@ -150,9 +150,11 @@ def test_end_to_end_ftdata_upload_against_ftdata_serve(small: Path, big: Path) -
         banner = serve.stdout.readline()
         base_url = re.search(r"on (http://127\.0\.0\.1:\d+/v1)", banner)
         assert base_url, banner
-        assert serve.stdout.readline().strip() == f"export TOGETHER_BASE_URL={base_url[1]}"
+        root = base_url[1].removesuffix("/v1")  # what ftdata and together SDK 3.x read
+        assert serve.stdout.readline().strip() == f"export TOGETHER_BASE_URL={root}"
         assert serve.stdout.readline().strip() == f"export TOGETHER_API_KEY={DEMO_KEY}"
-        env = {**os.environ, "TOGETHER_BASE_URL": base_url[1], "TOGETHER_API_KEY": DEMO_KEY}
+        assert base_url[1] in serve.stdout.readline()  # the SDK 1.x form, with /v1
+        env = {**os.environ, "TOGETHER_BASE_URL": root, "TOGETHER_API_KEY": DEMO_KEY}
         for path, extra in ((small, []),
                             (big, ["--multipart-threshold", "1MiB", "--part-size", f"{5 * MIB}"])):
             done = subprocess.run([_ftdata(), "upload", *extra, str(path)], env=env,

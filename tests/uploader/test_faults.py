@@ -4,14 +4,16 @@ error, with a multipart upload aborted."""
 
 from __future__ import annotations
 
+import socket
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+import urllib3.util.connection
 
-from tests.uploader.conftest import FAST_RETRY, KEY, MULTIPART, Upload
-from uploader import ApiError, FilesClient, TransportError, upload
+from tests.uploader.conftest import FAST_RETRY, KEY, MIB, MULTIPART, Upload
+from uploader import ApiError, FilesClient, TransportError, UploadError, upload
 from uploader.server import LocalServer
 
 TRANSIENT: dict[str, dict[str, Any]] = {
@@ -51,7 +53,7 @@ def test_the_storage_put_recovers(server: LocalServer, send: Upload, medium: Pat
 
 @pytest.mark.parametrize(("kind", "fault"), [
     *(("part", fault) for fault in sorted(TRANSIENT)),
-    ("initiate", "500"), ("initiate", "drop"), ("complete", "429"), ("complete", "drop"),
+    ("complete", "429"), ("complete", "drop"),
 ])
 def test_multipart_upload_recovers(server: LocalServer, send: Upload, medium: Path, kind: str,
                                    fault: str) -> None:
@@ -145,3 +147,58 @@ def test_client_errors_are_not_retried(server: LocalServer, send: Upload, small:
         send(small)
     assert (caught.value.status, caught.value.server_message) == (400, "bad purpose")
     assert len(server.requests("create")) == 1
+
+
+@pytest.mark.parametrize("fault", sorted(TRANSIENT))
+def test_initiate_is_not_retried_once_it_may_have_reached_the_server(
+        server: LocalServer, send: Upload, medium: Path, fault: str) -> None:
+    """A second initiate would open a second upload that nothing completes or aborts."""
+    server.inject("initiate", **TRANSIENT[fault])
+    with pytest.raises(TransportError if fault == "drop" else ApiError) as caught:
+        send(medium, **MULTIPART)
+    assert "POST /files/multipart/initiate failed" in str(caught.value)
+    assert _statuses(server, "initiate") == [TRANSIENT[fault]["status"]]
+    assert server.requests("part") == server.requests("complete") == []
+
+
+def test_an_initiate_that_times_out_is_not_repeated(server: LocalServer, medium: Path) -> None:
+    server.inject("initiate", None, delay=1.0)  # done by the server after the client gave up
+    with FilesClient(KEY, server.base_url, retry=FAST_RETRY, timeout=(1.0, 0.3)) as client, \
+            pytest.raises(TransportError, match="timed out"):
+        upload(medium, client=client, multipart_threshold=MIB, part_size=5 * MIB)
+    time.sleep(1.0)
+    assert len(server.requests("initiate")) == 1
+    assert len(server.store.uploads) == 1  # the one the slow answer opened, not two
+
+
+def test_initiate_is_retried_when_the_connection_is_refused(
+        server: LocalServer, send: Upload, medium: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refused: the request never left the client, so it is safe to send it again."""
+    api_port = int(server.base_url.rsplit(":", 1)[1].split("/")[0])
+    connect = urllib3.util.connection.create_connection
+    attempts: list[int] = []
+
+    def refuse_the_first(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+        if address[1] == api_port:
+            attempts.append(address[1])
+            if len(attempts) == 1:
+                raise ConnectionRefusedError(111, "Connection refused")
+        return connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", refuse_the_first)
+    result = send(medium, **MULTIPART)
+    assert result.status == "COMPLETED"
+    assert server.requests(listener="api")[0].kind == "initiate"
+    assert _statuses(server, "initiate") == [200]
+    assert len(attempts) >= 2
+
+
+def test_other_api_calls_of_a_multipart_upload_are_still_retried(
+        server: LocalServer, send: Upload, medium: Path) -> None:
+    server.inject("abort", 503)
+    server.inject("complete", 500, times=None)
+    with pytest.raises(UploadError):
+        send(medium, **MULTIPART)
+    assert _statuses(server, "abort") == [503, 200]
+    assert len(server.requests("complete")) == 4

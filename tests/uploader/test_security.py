@@ -125,3 +125,50 @@ def test_the_key_never_appears_in_cli_output_or_logs(
     assert "Bearer" in str(cli_env.requests(listener="api")[0].headers)
     for text in texts:
         assert key not in text
+
+
+@pytest.mark.parametrize(("location", "problem"), [
+    ("not a url", "holds spaces, control or non-ASCII characters"),
+    ("/storage/file-0?X-Amz-Signature=x", "is not an http(s) URL"),  # relative: the API's host
+    ("//elsewhere.example/put", "is not an http(s) URL"),
+    ("ftp://storage.example/file", "is not an http(s) URL"),
+    ("file:///etc/passwd", "is not an http(s) URL"),
+    ("javascript:alert(1)", "is not an http(s) URL"),
+    ("http://", "has no host"),
+    ("http://storage.example:99999/x", "is not a URL"),
+    ("http://[::1/x", None),  # requests itself cannot parse it
+    ("http://storage.example/a\x01b", "holds spaces, control or non-ASCII characters"),
+    ("http://storage.example/a\x7fb", "holds spaces, control or non-ASCII characters"),
+    ("http://storage.example/\tx", "holds spaces, control or non-ASCII characters"),
+    ("http://storage.example/caf\xe9", None),
+    ("https://storage.example/" + "a" * 20_000, "is longer than 16,384 characters"),
+])
+def test_a_bad_location_is_a_clear_error_and_nothing_is_sent(
+        server: LocalServer, send: Upload, small: Path, location: str,
+        problem: str | None) -> None:
+    server.inject("create", 302, headers=(("Location", location),
+                                          ("X-Together-File-Id", "file-0")))
+    with pytest.raises(UnexpectedResponse) as caught:
+        send(small)
+    text = str(caught.value)
+    assert location not in text or location == "http://"
+    assert server.requests("put") == [] and server.requests("unknown") == []
+    assert server.requests("preprocess") == []
+    if problem is None:
+        assert text.startswith("POST /files: the answer has a malformed header")
+        return
+    assert text.startswith(f"POST /files: Location {problem}: HTTP 302 from http://127.0.0.1:")
+    assert [r.path for r in server.requests("delete")] == ["/v1/files/file-0"]  # discarded
+
+
+def test_a_bad_part_url_is_never_sent_and_the_upload_is_aborted(
+        server: LocalServer, send: Upload, medium: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from uploader.server.api import ApiHandler
+
+    monkeypatch.setattr(ApiHandler, "_presigned", lambda self, path, sig: "file:///etc/passwd")
+    with pytest.raises(UnexpectedResponse, match=r"PUT part \d: not sent: the URL is not an "
+                                                 r"http\(s\) URL"):
+        send(medium, **MULTIPART)
+    assert server.requests(listener="storage") == []
+    assert [r.status for r in server.requests("abort")] == [200]

@@ -122,9 +122,10 @@ def test_eval_csv_skips_server_validation(server: LocalServer, send: Upload,
     path = tmp_path / "eval.csv"
     path.write_text("question,answer\n1+1,2\n")
     result = send(path, purpose="eval")
-    assert result.status == "COMPLETED"
+    assert result.status == "COMPLETED" and not result.server_validated
     assert result.validation_report is None
     assert result.file["FileType"] == "csv" and result.file["purpose"] == "eval"
+    assert server.file(result.file_id).history == ["PENDING", "COMPLETED"]  # no pipeline
 
 
 def test_progress_reports_validation_then_upload(send: Upload, big: Path) -> None:

@@ -1,32 +1,33 @@
 """The Files API listener: every endpoint of SPEC §5 under ``/v1``, behind a bearer key.
 
-Idempotent where the client may repeat itself after a lost answer: a repeated ``POST /files``
-or ``initiate`` for a checksum whose bytes never arrived gets the same file again, one whose
-bytes are in gets ``409`` naming it; ``preprocess``, ``complete`` and ``abort`` may be repeated.
+``POST /files`` takes its fields as ``multipart/form-data`` (the docs, SDK 3.x) or
+form-urlencoded (SDK 1.x), with ``checksum`` optional (SDK 1.x sends none). Idempotent where the
+client may repeat itself after a lost answer: a repeated ``POST /files`` or ``initiate`` for a
+checksum whose bytes never arrived gets the same file again, one whose bytes are in gets ``409``
+naming it; ``preprocess``, ``complete`` and ``abort`` may be repeated. Without a checksum there
+is nothing to recognize a repeat by: every ``POST /files`` is a new file.
 """
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 import hashlib
 import hmac
 import re
 import shutil
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs
 
 import orjson
 
 from uploader.protocol import FILE_ID_HEADER, FILE_TYPES, MAX_PARTS, PART_MIN_BYTES, PURPOSES
-from uploader.server.handler import Handler, Route
+from uploader.server.handler import BadForm, Form, Handler, Route, parse_form
 from uploader.server.store import MultipartUpload, StoredFile
 
 __all__ = ["ApiHandler"]
 
 _ID = r"(file-[0-9a-f-]+)"
 _JSON_MAX = 1 << 20
+_FORM_MAX = 64 << 10  # POST /files: four short fields
 _ONE_SHOT_MAX = 64 << 20  # POST /files/upload holds the body in memory: keep it small
 _PART_HEADERS = {"Content-Type": "application/octet-stream"}
 
@@ -74,6 +75,19 @@ class ApiHandler(Handler):
             return None
         return doc
 
+    def _form(self, limit: int, *, files: bool, too_big: str) -> Form | None:
+        """The body as a form of at most ``limit`` bytes (see :func:`parse_form`); None after
+        answering 413 or 400."""
+        if self.left > limit:
+            self.error(413, too_big, "invalid_request_error")
+            return None
+        try:
+            return parse_form(self.headers.get("Content-Type"), self.read(self.left),
+                              files=files)
+        except BadForm as exc:
+            self.error(400, str(exc), "invalid_request_error")
+            return None
+
     def _fields(self, doc: dict[str, Any], names: tuple[str, ...]) -> bool:
         """Check the common upload fields; answer 400 naming the first bad one."""
         checks: dict[str, Callable[[Any], bool]] = {
@@ -88,8 +102,11 @@ class ApiHandler(Handler):
         return True
 
     def _conflict(self, existing: StoredFile) -> None:
-        self.error(409, f"a file with this checksum already exists: {existing.id}",
-                   "file_exists", headers={FILE_ID_HEADER: existing.id}, file_id=existing.id)
+        # file_id both in the error (where the docs put it) and at the top (where SDK 3.x looks)
+        self.send_json(409, {"error": {"message": f"a file with this checksum already exists: "
+                                                  f"{existing.id}", "type": "file_exists",
+                                       "file_id": existing.id}, "file_id": existing.id},
+                       headers={FILE_ID_HEADER: existing.id})
 
     def _file(self, file_id: str) -> StoredFile | None:
         record = self.ctx.store.files.get(file_id)
@@ -103,12 +120,13 @@ class ApiHandler(Handler):
     # -- single upload ---------------------------------------------------------------------
 
     def create(self) -> None:
-        if self.left > _JSON_MAX:
-            self.error(413, "request body too large", "invalid_request_error")
+        parsed = self._form(_FORM_MAX, files=False, too_big="request body too large")
+        if parsed is None:
             return
-        form = {k: v[0] for k, v in parse_qs(self.read(self.left).decode("utf-8", "replace"))
-                .items()}
-        if not self._fields(form, ("purpose", "file_name", "file_type", "checksum")):
+        form: dict[str, Any] = dict(parsed[0])
+        form["checksum"] = form.get("checksum") or None  # optional: SDK 1.x sends none
+        if not self._fields(form, ("purpose", "file_name", "file_type")
+                            + (("checksum",) if form["checksum"] else ())):
             return
         record = self._reserve(form, reuse_pending=True)
         if record is None:
@@ -122,6 +140,8 @@ class ApiHandler(Handler):
         (an identical file is already uploaded). ``reuse_pending``: a record whose bytes never
         arrived is handed out again rather than duplicated."""
         store = self.ctx.store
+        if form["checksum"] is None:  # nothing to recognize an identical file by
+            return store.new_file(form["file_name"], form["purpose"], form["file_type"], None)
         with store.lock:
             existing = store.same_checksum(form["checksum"])
             if existing is not None and existing.uploaded:
@@ -145,24 +165,19 @@ class ApiHandler(Handler):
 
     def one_shot(self) -> None:
         """``POST /files/upload``: a multipart/form-data body with the file in it."""
-        if self.left > _ONE_SHOT_MAX:
-            self.error(413, "use POST /files for files over 64 MiB", "invalid_request_error")
+        parsed = self._form(_ONE_SHOT_MAX, files=True,
+                            too_big="use POST /files for files over 64 MiB")
+        if parsed is None:
             return
-        head = f"Content-Type: {self.headers.get('Content-Type', '')}\r\n\r\n".encode()
-        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-            head + self.read(self.left))
-        form: dict[str, Any] = {}
-        content = b""
-        for part in message.iter_parts() if message.is_multipart() else ():
-            name = part.get_param("name", header="content-disposition")
-            payload = part.get_payload(decode=True)
-            if name == "file" and isinstance(payload, bytes):
-                content = payload
-            elif isinstance(name, str) and isinstance(payload, bytes):
-                form[name] = payload.decode("utf-8", "replace")
+        form: dict[str, Any] = dict(parsed[0])
+        content = parsed[1].get("file", b"")
         form.setdefault("file_type", "jsonl")
         form["checksum"] = hashlib.sha256(content).hexdigest()
         if not self._fields(form, ("purpose", "file_name", "file_type")):
+            return
+        if "file" not in parsed[1]:
+            self.error(400, "missing field 'file' (the file's part)", "invalid_request_error",
+                       param="file")
             return
         record = self._reserve(form, reuse_pending=False)
         if record is None:

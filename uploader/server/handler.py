@@ -8,6 +8,9 @@ The server logs through ``logging`` (never prints) and never logs headers.
 
 from __future__ import annotations
 
+import email.errors
+import email.parser
+import email.policy
 import logging
 import re
 import socket
@@ -16,16 +19,77 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
+from urllib.parse import parse_qs
 
 import orjson
 
 from uploader.server.journal import Fault, Journal, Recorded
 from uploader.server.store import Store
 
-__all__ = ["Context", "Handler", "Route", "Server", "Server6"]
+__all__ = ["BadForm", "Context", "Form", "Handler", "Route", "Server", "Server6", "parse_form"]
 
 log = logging.getLogger("uploader.server")
 _DRAIN_MAX = 16 << 20  # unread bodies up to this are read and dropped to keep the connection
+_FORM_PARTS_MAX = 32  # fields or parts in a form: each part costs a parsed message
+
+Form = tuple[dict[str, str], dict[str, bytes]]  # text fields, file parts (the first of a name)
+
+
+class BadForm(ValueError):
+    """A body that cannot be read as the form it claims to be: its text is the 400's message."""
+
+
+def parse_form(content_type: str | None, body: bytes, *, files: bool) -> Form:
+    """``body`` as ``multipart/form-data`` or, unless ``files`` (a file needs multipart),
+    ``application/x-www-form-urlencoded`` (also assumed when there is no Content-Type).
+    Anything malformed raises :class:`BadForm`, never another exception. The caller bounds
+    ``body``; the number of fields is bounded here."""
+    kind = content_type.partition(";")[0].strip().lower() if content_type else None
+    try:
+        if kind == "multipart/form-data":
+            return _multipart(str(content_type), body)
+        if not files and kind in (None, "application/x-www-form-urlencoded"):
+            pairs = parse_qs(body.decode("utf-8", "replace"), max_num_fields=_FORM_PARTS_MAX)
+            return {k: v[0] for k, v in pairs.items()}, {}
+    except BadForm:
+        raise
+    except ValueError as exc:  # parse_qs past max_num_fields
+        raise BadForm(f"malformed form body: {exc}") from None
+    except Exception as exc:  # the email parser on hostile input: a 400, never a traceback
+        raise BadForm(f"malformed multipart/form-data body ({type(exc).__name__})") from None
+    accepted = "multipart/form-data" + ("" if files else " or application/x-www-form-urlencoded")
+    raise BadForm(f"the body must be {accepted}, not {content_type}")
+
+
+def _multipart(content_type: str, body: bytes) -> Form:
+    """Parts named by ``Content-Disposition: form-data; name=...``; one with a ``filename``
+    (or named ``file``) is a file."""
+    head = f"Content-Type: {content_type}\r\n\r\n".encode("latin-1", "replace")
+    parser = email.parser.BytesParser(policy=email.policy.HTTP)
+    boundary = parser.parsebytes(head).get_boundary()
+    if not boundary:
+        raise BadForm("multipart/form-data without a boundary parameter in Content-Type")
+    if body.count(b"--" + boundary.encode("latin-1", "replace")) > _FORM_PARTS_MAX + 1:
+        raise BadForm(f"more than {_FORM_PARTS_MAX} parts in the form")
+    message = parser.parsebytes(head + body)
+    cut = (email.errors.StartBoundaryNotFoundDefect, email.errors.CloseBoundaryNotFoundDefect)
+    if not message.is_multipart() or any(isinstance(d, cut) for d in message.defects):
+        raise BadForm("the multipart/form-data body does not start with the boundary its "
+                      "Content-Type names, or ends before the closing delimiter")
+    fields: dict[str, str] = {}
+    found: dict[str, bytes] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if part.get_content_disposition() != "form-data" or not isinstance(name, str) \
+                or not name or not isinstance(payload, bytes):
+            raise BadForm('every part needs "Content-Disposition: form-data; name=..." and a '
+                          "body that is not itself multipart")
+        if part.get_filename() is not None or name == "file":
+            found.setdefault(name, payload)
+        else:
+            fields.setdefault(name, payload.decode("utf-8", "replace"))
+    return fields, found
 
 
 @dataclass
@@ -97,11 +161,15 @@ class Handler(BaseHTTPRequestHandler):
             if match and route.method == self.command:
                 kind, groups, action = route.kind, match.groups(), getattr(self, route.action)
                 break
-        self.left = int(self.headers.get("Content-Length") or 0)
+        framing = self._framing()
         self.record = Recorded(self.listener, self.command, path, query, dict(self.headers),
                                kind)
         fault = self.ctx.journal.begin(self.record)
         try:
+            if framing is not None:  # where the body ends is unknown: answer, then hang up
+                self.close_connection = True
+                self.error(*framing, "invalid_request_error")
+                return
             if fault is not None and self._apply(fault):
                 return
             if action is None:
@@ -112,6 +180,18 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # the client went away; nobody to answer
         finally:
             self.ctx.journal.end(self.record)
+
+    def _framing(self) -> tuple[int, str] | None:
+        """Set ``left`` from Content-Length; the error to answer when the body's length cannot
+        be known (a chunked body, a Content-Length that is not a byte count)."""
+        self.left = 0
+        if self.headers.get("Transfer-Encoding", "identity").strip().lower() != "identity":
+            return 411, "send the body with a Content-Length, not a Transfer-Encoding"
+        given = (self.headers.get("Content-Length") or "0").strip()
+        if not given.isdigit() or not given.isascii():
+            return 400, "Content-Length is not a byte count"
+        self.left = int(given)
+        return None
 
     def authorized(self) -> bool:
         return True

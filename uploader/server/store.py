@@ -2,8 +2,16 @@
 the validator on them like the real service does.
 
 Bytes go to a temporary directory, written as they arrive in 1 MiB blocks, so the server holds
-no file in memory either. Processing moves a file PENDING -> QUEUED -> RUNNING -> COMPLETED or
-INVALID_FORMAT (FAILED when its bytes do not match the declared checksum) in a thread of its own.
+no file in memory either. Processing moves a fine-tune file PENDING -> QUEUED -> RUNNING ->
+COMPLETED or INVALID_FORMAT (FAILED when its bytes do not match the declared checksum) in a
+thread of its own.
+
+Files of the other purposes (eval, batch-api, calibration) are not validated, as on the real
+service, and get no ``validation_report``. The service documents no status for them (it may
+never come, so clients must not wait for one); this server settles on the simplest honest
+answer: preprocessing stores such a file at once as COMPLETED (FAILED on a checksum mismatch),
+with no QUEUED or RUNNING in between, so ``ftdata files get`` has a status to show. Until it is
+preprocessed it stays PENDING.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from uploader.protocol import server_validates
 from validator import validate_file
 
 __all__ = ["MultipartUpload", "Store", "StoredFile", "receive"]
@@ -33,7 +42,7 @@ class StoredFile:
     filename: str
     purpose: str
     file_type: str
-    checksum: str
+    checksum: str | None  # as declared; None when the client sent none (SDK 1.x)
     path: Path
     created_at: int
     bytes: int = 0
@@ -98,7 +107,8 @@ class Store:
         self._stop = threading.Event()
         self._workers: list[threading.Thread] = []
 
-    def new_file(self, filename: str, purpose: str, file_type: str, checksum: str) -> StoredFile:
+    def new_file(self, filename: str, purpose: str, file_type: str,
+                 checksum: str | None) -> StoredFile:
         file_id = f"file-{uuid.uuid4()}"
         record = StoredFile(file_id, filename, purpose, file_type, checksum,
                             self.root / f"{file_id}.{file_type}", int(time.time()))
@@ -107,7 +117,10 @@ class Store:
         return record
 
     def same_checksum(self, checksum: str) -> StoredFile | None:
-        """The file with this checksum, if any (an uploaded one first)."""
+        """The file with this checksum, if any (an uploaded one first); never one for an
+        upload that declared no checksum."""
+        if not checksum:
+            return None
         with self.lock:
             found = [f for f in self.files.values() if f.checksum == checksum]
         found.sort(key=lambda f: not f.uploaded)
@@ -128,9 +141,14 @@ class Store:
     # -- processing ------------------------------------------------------------------------
 
     def process(self, record: StoredFile) -> None:
-        """Queue ``record`` and judge it in a worker thread (idempotent)."""
+        """Queue ``record`` and judge it in a worker thread (idempotent); a file of a purpose
+        that is not validated is settled at once, without a pipeline."""
         with self.lock:
             if record.status != "PENDING":
+                return
+            if not server_validates(record.purpose):
+                status, record.report = self.judge(record)
+                self.set_status(record, status)
                 return
             self.set_status(record, "QUEUED")
         worker = threading.Thread(target=self._run, args=(record,), daemon=True,
@@ -155,9 +173,10 @@ class Store:
 
     @staticmethod
     def judge(record: StoredFile) -> tuple[str, dict[str, Any] | None]:
-        """The verdict: FAILED on a checksum mismatch; the validator's for fine-tune files;
-        other purposes skip validation, as on the real service."""
-        if record.sha256 != record.checksum:
+        """The verdict: FAILED when the bytes do not match a declared checksum; the
+        validator's for fine-tune files; other purposes skip validation, as on the real
+        service. Without a declared checksum there is nothing to compare ``sha256`` with."""
+        if record.checksum is not None and record.sha256 != record.checksum:
             return "FAILED", None
         if record.purpose != "fine-tune":
             return "COMPLETED", None
