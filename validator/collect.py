@@ -87,10 +87,15 @@ class Collector:
         key = (issue.code, issue.location, issue.message)
         index = self.groups.get(key)
         if index is None:
-            if self.kept[issue.severity] >= self.max_issues:
+            # A file-level issue (no line: a corrupt archive, a whole-file JSON document, no
+            # samples) says what is wrong with the file as a whole: it is always kept, outside
+            # the cap, so a flood of line issues cannot hide it. There are only a few of them.
+            file_level = issue.line is None and self.max_issues > 0
+            if not file_level and self.kept[issue.severity] >= self.max_issues:
                 self._track(key, count, lines)
                 return  # not kept: counted in errors/warnings, reported as omitted
-            self.kept[issue.severity] += 1
+            if not file_level:
+                self.kept[issue.severity] += 1
             index = self.groups[key] = len(self.issues)
             self.issues.append(issue)
             self.group_counts.append(0)
@@ -130,11 +135,13 @@ class Collector:
             self.warnings += n
 
     def grouped(self) -> list[Issue]:
-        """The kept issues as a report shows them: one per group, with its count and lines."""
+        """The kept issues as a report shows them: one per group, with its count and lines;
+        the file-level ones first (what is wrong with the file, then with its lines)."""
         result = []
         for issue, n, lines in zip(self.issues, self.group_counts, self.group_lines,
                                    strict=True):
             result.append(issue if n == 1 else replace(issue, count=n, lines=tuple(lines)))
+        result.sort(key=lambda issue: issue.line is not None)
         return result
 
     @property

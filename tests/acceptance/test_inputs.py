@@ -14,7 +14,7 @@ import zstandard
 from tests.conftest import CHAT
 from validator import validate_file, validate_stream
 from validator.cli.main import main
-from validator.config import from_table
+from validator.config import Config, from_table
 from validator.limits import LIMITS
 from validator.run import pipeline as engine
 
@@ -183,3 +183,18 @@ def test_batch_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     report = engine.validate_bytes(data, "b.jsonl", "batch-api")
     assert [(i.line, i.code) for i in report.issues] == [(None, "batch-limits")]
     assert "over the limit of 100" in (report.error or "")
+
+
+def test_a_corrupt_archive_is_named_first_however_many_line_errors(tmp_path: Path) -> None:
+    """SPEC §1: archive-invalid is a file-level error; it leads the report and the cap of
+    --max-errors cannot push it out behind the lines' errors."""
+    # each broken line at another column, so none are grouped: many line errors
+    lines = b"".join(b'{"text": "ok", "n": %d}\n' % i if i % 2 else b" " * i + b"nope\n"
+                     for i in range(400))
+    packed = gzip.compress(lines)
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(packed[: len(packed) * 3 // 4])
+    report = validate_file(str(path), config=Config(max_errors=5))
+    first = report.issues[0]
+    assert (first.line, first.code) == (None, "archive-invalid")
+    assert sum(i.code == "json-invalid" for i in report.issues) == 5

@@ -254,8 +254,10 @@ def _file_rules(source: Source, purpose: str, config: Config, out: Collector, *,
         _size_rule(source.size, config, out)
     wanted = PURPOSE_OF_TYPE.get(kind)
     if wanted is not None and purpose != wanted:
+        what = "a CSV file" if kind == "csv" else "a Parquet file"
         out.add_at(None, "purpose-file-type", None,
-                   f"{kind} files are only accepted for purpose {wanted}, not {purpose}")
+                   f"{what} is only accepted for purpose {wanted}, not {purpose}: pass "
+                   f"`--purpose {wanted}` (or `--purpose auto`, which picks it from the name)")
         return None
     return kind
 
