@@ -12,23 +12,35 @@ ruff-style::
     ignore = ["key-unknown"]    # codes (or globs such as "tool-*") switched off
     warn = ["turn-order"]       # codes reported as warnings
     error = ["blank-line"]      # codes reported as errors
+    purpose = "auto"            # the purpose when --purpose is not given (default fine-tune)
+
+    [tool.ftdata.per-file-ignores]  # glob -> codes switched off for the files it matches
+    "eval/*.jsonl" = ["key-unknown"]
 
 Overrides apply in the order ignore, warn, error, config before CLI; the last one wins.
+``per-file-ignores`` globs match a file's path relative to the pyproject's folder, or its name;
+their codes are off for those files over every other setting, as in ruff.
+
+The table is looked up from each validated file's folder upwards (standard input: from the
+working directory), so files in different folders may get different settings. A TOML syntax
+error in a pyproject.toml that has (or seems to have) the table is a :class:`ConfigError`.
 Every command resolves its settings with :func:`resolve_config`.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from validator.errors import ConfigError
+from validator.errors import ConfigError, UsageError
 from validator.issues import Severity
 from validator.limits import LIMITS
+from validator.purposes import PURPOSES
 from validator.rules.codes import CODES, DEFAULT_SEVERITY, Code
 
 __all__ = ["Config", "find_pyproject", "load_config", "parse_size", "resolve_config"]
@@ -67,6 +79,29 @@ class Config:
     max_file_bytes: int = LIMITS.max_file_bytes
     sdk_max_file_bytes: int = LIMITS.sdk_max_file_bytes
     max_line_bytes: int = LIMITS.max_line_bytes
+    purpose: str | None = None
+    """The ``purpose`` key: a purpose or ``auto``; None when not configured."""
+    per_file_ignores: tuple[tuple[str, tuple[Code, ...]], ...] = ()
+    """The ``per-file-ignores`` table: (glob, codes) pairs, globs relative to ``root``."""
+    root: str | None = None
+    """The folder of the pyproject.toml the settings were read from (None: none read)."""
+
+    def for_file(self, path: str | os.PathLike[str]) -> Config:
+        """A copy with the ``per-file-ignores`` codes whose glob matches ``path`` switched
+        off. A glob matches the path relative to :attr:`root` (the working directory when
+        none) or the file's name; ``**/`` also matches no folder at all."""
+        if not self.per_file_ignores:
+            return self
+        full = os.path.abspath(path)
+        rel = os.path.relpath(full, self.root or os.getcwd()).replace(os.sep, "/")
+        names = (rel, os.path.basename(full))
+        off = [code for glob, codes in self.per_file_ignores
+               if any(fnmatch.fnmatchcase(name, g) for name in names
+                      for g in {glob, glob.replace("**/", "")})
+               for code in codes]
+        if not off:
+            return self
+        return replace(self, severity={**self.severity, **dict.fromkeys(off, Severity.OFF)})
 
     def with_overrides(
         self,
@@ -98,8 +133,35 @@ def _match(pattern: str) -> list[Code]:
     return codes
 
 
+# a line that opens or names the table: [tool.ftdata], [tool.ftdata.x], tool.ftdata.x = ...,
+# or ftdata = { ... } under [tool]; a file broken before tomllib can tell is judged by these
+_SEEMS_TO_HAVE = re.compile(
+    r"""^\s*(?:\[\s*tool\s*\.\s*["']?ftdata\b|tool\s*\.\s*["']?ftdata\b|["']?ftdata["']?\s*=)""",
+    re.MULTILINE,
+)
+
+
+def _toml_error(path: Path, text: str, exc: Exception) -> ConfigError:
+    """``path: line L, column C: not valid TOML: message``, from tomllib's message."""
+    message = str(exc)
+    m = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+    if m:
+        where = f"line {m.group(1)}, column {m.group(2)}"
+        message = message[: m.start()]
+    elif message.endswith("(at end of document)"):
+        where = f"line {len(text.splitlines()) or 1} (the end of the file)"
+        message = message.removesuffix("(at end of document)").rstrip()
+    else:
+        where = "somewhere"
+    return ConfigError(f"{path}: {where}: not valid TOML: {message}")
+
+
 def find_pyproject(start: Path) -> Path | None:
-    """The nearest pyproject.toml at or above ``start`` that has a [tool.ftdata] table."""
+    """The nearest pyproject.toml at or above ``start`` that has a [tool.ftdata] table.
+
+    A pyproject.toml that is not valid TOML but seems to have the table is a
+    :class:`ConfigError` naming the file and line; one that does not is skipped."""
+    start = Path(os.path.abspath(start))
     for folder in (start, *start.parents):
         candidate = folder / "pyproject.toml"
         if candidate.is_file():
@@ -113,7 +175,9 @@ def find_pyproject(start: Path) -> Path | None:
 
             try:
                 data = tomllib.loads(text)
-            except tomllib.TOMLDecodeError:
+            except tomllib.TOMLDecodeError as exc:
+                if _SEEMS_TO_HAVE.search(text):
+                    raise _toml_error(candidate, text, exc) from None
                 continue
             if isinstance(data.get("tool"), dict) and "ftdata" in data["tool"]:
                 return candidate
@@ -121,12 +185,13 @@ def find_pyproject(start: Path) -> Path | None:
 
 
 _KEYS = {"max-errors", "max-file-size", "sdk-max-file-size", "max-line-size", "strict",
-         "ignore", "warn", "error"}
+         "ignore", "warn", "error", "purpose", "per-file-ignores"}
 
 
 def resolve_config(
     start: Path | None = None,
     *,
+    file: str | os.PathLike[str] | None = None,
     config_file: Path | None = None,
     isolated: bool = False,
     base: Config | None = None,
@@ -140,21 +205,27 @@ def resolve_config(
 
     In order, each step over the one before: ``base`` (a command's own defaults, such as the
     HTML report's longer issue list), the ``[tool.ftdata]`` table of ``config_file`` or else of
-    the nearest ``pyproject.toml`` at or above ``start`` (the working directory by default;
-    none at all when ``isolated``), then the overrides given here (the CLI flags).
+    the nearest ``pyproject.toml`` at or above ``start`` (by default the folder of ``file``,
+    else the working directory; none at all when ``isolated``), then the overrides given here
+    (the CLI flags). With ``file``, the ``per-file-ignores`` that match it apply last.
     """
+    if isolated and config_file is not None:
+        raise UsageError("isolated ignores every configuration file: do not pass config_file")
+    if start is None:
+        start = Path.cwd() if file is None else Path(os.path.abspath(file)).parent
     if isolated:
         where = None
     elif config_file is not None:
         where = config_file
     else:
-        where = find_pyproject(Path.cwd() if start is None else start)
+        where = find_pyproject(start)
     cfg = load_config(where, base=base)
     if max_errors is not None:
         if max_errors < 0:
             raise ConfigError("max-errors must be >= 0")
         cfg = replace(cfg, max_errors=max_errors)
-    return cfg.with_overrides(ignore=ignore, warn=warn, error=error, strict=strict)
+    cfg = cfg.with_overrides(ignore=ignore, warn=warn, error=error, strict=strict)
+    return cfg if file is None else cfg.for_file(file)
 
 
 def load_config(path: Path | None, *, base: Config | None = None) -> Config:
@@ -165,11 +236,12 @@ def load_config(path: Path | None, *, base: Config | None = None) -> Config:
     import tomllib  # noqa: PLC0415 - see find_pyproject
 
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise _toml_error(path, text, exc) from None
     table = data.get("tool", {}).get("ftdata", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.ftdata] must be a table")
@@ -179,7 +251,8 @@ def load_config(path: Path | None, *, base: Config | None = None) -> Config:
             f"{path}: unknown key(s) in [tool.ftdata]: {', '.join(unknown)}; "
             f"known: {', '.join(sorted(_KEYS))}"
         )
-    return from_table(table, where=str(path), base=base)
+    cfg = from_table(table, where=str(path), base=base)
+    return replace(cfg, root=os.path.dirname(os.path.abspath(path)))
 
 
 def from_table(table: Mapping[str, Any], where: str = "config", *,
@@ -206,6 +279,24 @@ def from_table(table: Mapping[str, Any], where: str = "config", *,
         strict = table.get("strict", False)
         if not isinstance(strict, bool):
             raise ConfigError("strict must be true or false")
+        if "purpose" in table:
+            purpose = table["purpose"]
+            if purpose not in (*PURPOSES, "auto"):
+                raise ConfigError(f"purpose must be one of {', '.join(PURPOSES)} or auto, "
+                                  f"got {purpose!r}")
+            cfg = replace(cfg, purpose=purpose)
+        if "per-file-ignores" in table:
+            cfg = replace(cfg, per_file_ignores=_per_file(table["per-file-ignores"]))
         return cfg.with_overrides(strict=strict, **lists)
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
+
+
+def _per_file(value: object) -> tuple[tuple[str, tuple[Code, ...]], ...]:
+    if not isinstance(value, dict) or not all(
+        isinstance(v, list) and all(isinstance(c, str) for c in v) for v in value.values()
+    ):
+        raise ConfigError('per-file-ignores must be a table of globs to lists of rule codes, '
+                          'such as { "eval/*.jsonl" = ["key-unknown"] }')
+    return tuple((glob, tuple(c for pattern in codes for c in _match(pattern)))
+                 for glob, codes in value.items())

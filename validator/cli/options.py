@@ -2,18 +2,21 @@
 
 ``validate``, ``stats``, ``report`` and ``upload`` (a plug-in command) add them with
 :func:`add_config_options` and turn them into a :class:`~validator.config.Config` with
-:func:`config_from_args`, which is :func:`~validator.config.resolve_config` over the flags.
+:func:`config_from_args`, which is :func:`~validator.config.resolve_config` over the flags;
+commands that take several files resolve each one's settings with :class:`FileSettings`.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from validator.config import Config, resolve_config
 from validator.errors import UsageError
+from validator.purposes import Purpose, resolve_purpose
 
-__all__ = ["add_config_options", "config_from_args"]
+__all__ = ["FileSettings", "add_config_options", "config_from_args", "purpose_from_args"]
 
 
 def _codes(value: str) -> list[str]:
@@ -25,8 +28,10 @@ def add_config_options(parser: argparse.ArgumentParser, *, severities: bool = Tr
     """``--config`` and ``--isolated``; with ``severities``, also ``--max-errors``,
     ``--strict`` and ``--ignore``/``--warn``/``--error``."""
     parser.add_argument("--config", type=Path, metavar="PYPROJECT",
-                        help="read [tool.ftdata] from this file (default: nearest pyproject.toml)")
-    parser.add_argument("--isolated", action="store_true", help="ignore any pyproject.toml")
+                        help="read [tool.ftdata] from this file for every input (default: the "
+                             "nearest pyproject.toml at or above each file's folder)")
+    parser.add_argument("--isolated", action="store_true",
+                        help="ignore any pyproject.toml (not with --config)")
     if not severities:
         return
     parser.add_argument("--max-errors", type=int, metavar="N",
@@ -42,17 +47,60 @@ def add_config_options(parser: argparse.ArgumentParser, *, severities: bool = Tr
 
 
 def config_from_args(args: argparse.Namespace, *, base: Config | None = None,
-                     start: Path | None = None) -> Config:
-    """The run's settings: ``base`` (the command's defaults), then ``[tool.ftdata]``, then the
-    flags that :func:`add_config_options` added."""
+                     start: Path | None = None, file: str | None = None) -> Config:
+    """The settings of ``file`` (of the working directory without it): ``base`` (the command's
+    defaults), then ``[tool.ftdata]`` (of ``--config``, else of the nearest pyproject.toml at
+    or above ``start`` or the file's folder), then the flags that :func:`add_config_options`
+    added, then the ``per-file-ignores`` that match ``file``."""
+    if args.isolated and args.config is not None:
+        raise UsageError("--isolated ignores every pyproject.toml: do not combine it with "
+                         "--config")
     max_errors = getattr(args, "max_errors", None)
     if max_errors is not None and max_errors < 0:
         raise UsageError("--max-errors must be >= 0")
     return resolve_config(
-        start, config_file=args.config, isolated=args.isolated, base=base,
+        start, file=file, config_file=args.config, isolated=args.isolated, base=base,
         max_errors=max_errors,
         ignore=[c for group in getattr(args, "ignore", []) for c in group],
         warn=[c for group in getattr(args, "warn", []) for c in group],
         error=[c for group in getattr(args, "error", []) for c in group],
         strict=getattr(args, "strict", False),
     )
+
+
+def purpose_from_args(args: argparse.Namespace, config: Config, name: str) -> Purpose:
+    """``--purpose``, else the configured ``purpose``, else fine-tune; ``auto`` resolved for
+    the file ``name``."""
+    return resolve_purpose(getattr(args, "purpose", None) or config.purpose or "fine-tune", name)
+
+
+class FileSettings:
+    """The settings of each file of one run, as ruff finds them: ``[tool.ftdata]`` from the
+    file's folder upwards (standard input, ``-``: from the working directory) unless
+    ``--config`` or ``--isolated`` apply to every file, under the flags; looked up once per
+    folder."""
+
+    def __init__(self, args: argparse.Namespace, *, base: Config | None = None) -> None:
+        if args.isolated and args.config is not None:  # said before any file is read
+            config_from_args(args)
+        self._args = args
+        self._base = base
+        self._by_folder: dict[str, Config] = {}
+
+    def config(self, path: str, name: str | None = None) -> Config:
+        """The settings of ``path``; ``name`` (standard input's name) is what
+        ``per-file-ignores`` match instead of the path."""
+        args = self._args
+        if args.config is not None or args.isolated:
+            folder = ""
+        else:
+            folder = os.getcwd() if path == "-" else os.path.dirname(os.path.abspath(path))
+        cfg = self._by_folder.get(folder)
+        if cfg is None:
+            cfg = config_from_args(args, base=self._base, start=Path(folder or os.getcwd()))
+            self._by_folder[folder] = cfg
+        return cfg.for_file(name or path)
+
+    def purpose(self, config: Config, name: str) -> Purpose:
+        """See :func:`purpose_from_args`."""
+        return purpose_from_args(self._args, config, name)
