@@ -152,3 +152,56 @@ def test_purpose_auto_is_decided_per_file(tmp_path: Path, client: Any) -> None:
     corpus = cluster.validate_corpus([str(tmp_path / "eval.csv"), str(tmp_path / "train.jsonl")],
                                      "auto", client=client)
     assert [(r.purpose, r.valid) for r in corpus.reports] == [("eval", True), ("fine-tune", True)]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:{port}", "127.0.0.1:{port}"])
+def test_an_unreachable_scheduler_fails_fast_in_one_line(tmp_path: Path, address: str) -> None:
+    import time
+
+    (tmp_path / "a.jsonl").write_bytes(CHAT + b"\n")
+    scheduler = address.format(port=_free_port())
+    out, err = io.StringIO(), io.StringIO()
+    start = time.monotonic()
+    code = main(["validate", "--scheduler", scheduler, str(tmp_path / "a.jsonl")],
+                stdout=out, stderr=err)
+    assert time.monotonic() - start < 5
+    assert code == 2
+    assert out.getvalue() == ""
+    assert err.getvalue().count("\n") == 1
+    assert err.getvalue().startswith(f"ftdata: error: cannot connect to the Dask scheduler "
+                                     f"{scheduler}: ")
+
+
+def test_a_listener_that_is_no_scheduler_times_out_in_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 1.0)
+    (tmp_path / "a.jsonl").write_bytes(CHAT + b"\n")
+    with socket.socket() as listener:  # accepts the connection, never speaks Dask
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        scheduler = f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+        err = io.StringIO()
+        code = main(["validate", "--scheduler", scheduler, str(tmp_path / "a.jsonl")],
+                    stdout=io.StringIO(), stderr=err)
+    assert code == 2
+    assert err.getvalue().count("\n") == 1, err.getvalue()
+    assert f"cannot connect to the Dask scheduler {scheduler}: " in err.getvalue()
+
+
+def test_a_malformed_scheduler_address_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_bytes(CHAT + b"\n")
+    err = io.StringIO()
+    assert main(["validate", "--scheduler", "tcp://[::1", str(tmp_path / "a.jsonl")],
+                stdout=io.StringIO(), stderr=err) == 2
+    assert "is not an address such as tcp://host:8786" in err.getvalue()

@@ -203,3 +203,47 @@ def test_a_whole_file_json_document_is_rejected_whole(tmp_path: Path,
     assert (tmp_path / "clean.jsonl").read_bytes() == b""
     assert (tmp_path / "rejected.jsonl").read_bytes() == text
     assert result.counts.rejected == result.counts.lines == text.count(b"\n")
+
+
+@pytest.mark.parametrize(("suffix", "magic"), [(".gz", b"\x1f\x8b"), (".zst", b"\x28\xb5\x2f\xfd")])
+def test_outputs_are_compressed_as_their_names_say(tmp_path: Path, suffix: str,
+                                                   magic: bytes) -> None:
+    lines = make(tmp_path / "in.jsonl", 300, seed=11)
+    clean, rejected = tmp_path / f"c.jsonl{suffix}", tmp_path / f"r.jsonl{suffix}"
+    _, result = split_file(tmp_path / "in.jsonl", clean, rejected)
+    assert result.sidecar == str(tmp_path / f"r.issues.jsonl{suffix}")
+    for path in (clean, rejected, Path(result.sidecar)):
+        assert path.read_bytes().startswith(magic), path
+    plain = {}
+    for path in (clean, rejected, Path(result.sidecar)):
+        if suffix == ".gz":
+            data = gzip.decompress(path.read_bytes())
+        else:
+            import zstandard
+
+            data = zstandard.ZstdDecompressor().stream_reader(path.read_bytes()).read()
+        plain[path] = tmp_path / "plain" / path.name.removesuffix(suffix)
+        plain[path].parent.mkdir(exist_ok=True)
+        plain[path].write_bytes(data)
+    assert_accounted(lines, plain[clean], plain[rejected])
+    # and ftdata reads its own output back
+    out = io.StringIO()
+    assert main(["validate", str(clean)], stdout=out, stderr=io.StringIO()) == 0, out.getvalue()
+
+
+def test_sidecar_names() -> None:
+    assert sidecar_path("r.jsonl") == "r.issues.jsonl"
+    assert sidecar_path("r.jsonl.gz") == "r.issues.jsonl.gz"
+    assert sidecar_path("r.jsonl.zst") == "r.issues.jsonl.zst"
+    assert sidecar_path("rejected") == "rejected.issues.jsonl"
+
+
+@pytest.mark.parametrize("name", ["c.jsonl.bz2", "c.jsonl.xz", "c.parquet", "c.csv"])
+def test_an_output_name_promising_another_format_is_refused(tmp_path: Path, name: str) -> None:
+    make(tmp_path / "in.jsonl", 10, seed=12)
+    err = io.StringIO()
+    code = main(["validate", str(tmp_path / "in.jsonl"), "--split", str(tmp_path / name),
+                 str(tmp_path / "r.jsonl")], stdout=io.StringIO(), stderr=err)
+    assert code == 2
+    assert f"cannot write {tmp_path / name}" in err.getvalue()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]

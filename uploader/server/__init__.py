@@ -55,7 +55,13 @@ class LocalServer:
         ctx = Context(self.store, self.journal, self.api_key)
         handlers: tuple[type[Handler], ...] = (ApiHandler, StorageHandler)
         for handler, port in zip(handlers, self._ports, strict=True):
-            server = self._bind(port, handler)
+            try:
+                server = self._bind(port, handler)
+            except OSError as exc:  # port in use, or no such address: nothing is left behind
+                self.close()
+                what = "API" if handler is ApiHandler else "storage"
+                raise UsageError(f"cannot serve the {what} listener on {self.host}:{port}: "
+                                 f"{exc.strerror or exc}") from None
             server.ctx = ctx
             self._servers.append(server)
             thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},

@@ -40,6 +40,7 @@ __all__ = ["CLUSTER_CHUNK_BYTES", "Corpus", "expand_paths", "validate_corpus"]
 CLUSTER_CHUNK_BYTES = 64 * 2**20  # one task per this much of a splittable JSONL file
 TASK_RETRIES = 2  # on top of the scheduler's own rescheduling of a lost worker's tasks
 INSTALL_HINT = "the Dask scheduler needs the dask extra: pip install 'ftdata[dask]'"
+CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler that accepts the TCP connection
 
 
 @dataclass
@@ -107,8 +108,67 @@ def _client(scheduler: str, workers: int | None) -> Iterator[Any]:
                 make_client(cluster) as client:
             yield client
     else:
-        with make_client(scheduler) as client:
+        _probe(scheduler)
+        with _connect(make_client, scheduler) as client:
             yield client
+
+
+def _connect(make_client: Any, scheduler: str) -> Any:
+    """``Client(scheduler)``, or an FtdataError within about :data:`CONNECT_TIMEOUT`: the
+    client is made in a daemon thread, since distributed waits forever on a listener that
+    accepts the connection and never answers."""
+    import threading  # noqa: PLC0415
+
+    box: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            box["client"] = make_client(scheduler, timeout=f"{CONNECT_TIMEOUT}s")
+        except BaseException as exc:  # handed to the caller's thread below
+            box["error"] = exc
+
+    thread = threading.Thread(target=connect, daemon=True, name="ftdata-dask-connect")
+    thread.start()
+    thread.join(CONNECT_TIMEOUT + 2)
+    error = box.get("error")
+    if "client" in box:
+        return box["client"]
+    if isinstance(error, OSError | ValueError | TypeError):  # TimeoutError is an OSError
+        reason = _one_line(error)
+    elif error is not None:
+        raise error
+    else:
+        reason = f"no answer after {CONNECT_TIMEOUT:g} s (is it a Dask scheduler?)"
+    raise FtdataError(f"cannot connect to the Dask scheduler {scheduler}: {reason}")
+
+
+def _probe(scheduler: str) -> None:
+    """Fail at once when nothing listens at a ``tcp://`` (or bare ``host:port``) address:
+    distributed itself retries a refused connection until its timeout."""
+    import socket  # noqa: PLC0415
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    if "://" in scheduler and not scheduler.startswith("tcp://"):
+        return  # tls://, ws://, inproc://...: left to distributed
+    try:
+        parts = urlsplit(scheduler if "://" in scheduler else f"tcp://{scheduler}")
+        host, port = parts.hostname, parts.port or 8786
+    except ValueError as exc:
+        raise UsageError(f"--scheduler {scheduler!r} is not an address such as "
+                         f"tcp://host:8786: {exc}") from None
+    if not host:
+        raise UsageError(f"--scheduler {scheduler!r} is not an address such as tcp://host:8786")
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise FtdataError(f"cannot connect to the Dask scheduler {scheduler}: {reason}") \
+            from None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
 
 
 def validate_corpus(paths: Sequence[str], purpose: str = "fine-tune", *,

@@ -1,5 +1,7 @@
 """The quarantine split: every sample with no error to CLEAN, every other line to REJECTED with
 its reasons in ``REJECTED``'s sidecar (``rejected.jsonl`` -> ``rejected.issues.jsonl``).
+Each output is compressed as its name says: ``*.gz`` gzip, ``*.zst`` zstd, anything else plain
+JSONL; a name that promises another format (``.bz2``, ``.parquet``...) is refused.
 
 Every input line lands in exactly one output, and the counts are checked before anything is
 published: outputs are written under temporary names beside their targets and renamed only
@@ -15,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import orjson
 
@@ -30,8 +32,8 @@ from validator.run.pipeline import run_file, run_stream
 from validator.run.route import FileRouter, Router, SplitCounts
 from validator.run.scan import scan_jsonl
 
-__all__ = ["SplitResult", "Verdict", "check_records", "sidecar_path", "split_file",
-           "split_stream"]
+__all__ = ["SplitResult", "Verdict", "check_records", "output_compression", "sidecar_path",
+           "split_file", "split_stream"]
 
 
 @dataclass
@@ -44,10 +46,29 @@ class SplitResult:
     counts: SplitCounts = field(default_factory=SplitCounts)
 
 
+_COMPRESS = {".gz": "gzip", ".zst": "zstd"}
+_REFUSED = (".bz2", ".xz", ".lzma", ".lz4", ".br", ".zip", ".7z", ".tar", ".tgz", ".zstd",
+            ".gzip", ".parquet", ".csv", ".tsv")
+
+
+def output_compression(name: str) -> str | None:
+    """``gzip`` for ``*.gz``, ``zstd`` for ``*.zst``, None for plain JSONL; a usage error for a
+    name whose extension promises a format the split cannot write."""
+    ext = os.path.splitext(name)[1].lower()
+    if ext in _REFUSED:
+        raise UsageError(f"cannot write {name}: the split writes JSONL, plain (.jsonl) or "
+                         "compressed as .jsonl.gz or .jsonl.zst")
+    return _COMPRESS.get(ext)
+
+
 def sidecar_path(rejected: str) -> str:
-    """``rejected.jsonl`` -> ``rejected.issues.jsonl`` (any other name: ``+ .issues.jsonl``)."""
-    stem = rejected[: -len(".jsonl")] if rejected.endswith(".jsonl") else rejected
-    return stem + ".issues.jsonl"
+    """``rejected.jsonl`` -> ``rejected.issues.jsonl``, compressed like REJECTED
+    (``rejected.jsonl.gz`` -> ``rejected.issues.jsonl.gz``); any other name gets
+    ``.issues.jsonl`` added."""
+    suffix = next((s for s in _COMPRESS if rejected.lower().endswith(".jsonl" + s)), "")
+    if suffix or rejected.endswith(".jsonl"):
+        return rejected[: -len(".jsonl" + suffix)] + ".issues.jsonl" + suffix
+    return rejected + ".issues.jsonl"
 
 
 def split_file(path: str | os.PathLike[str], clean: str | os.PathLike[str],
@@ -79,6 +100,8 @@ def _targets(clean: str | os.PathLike[str], rejected: str | os.PathLike[str], *,
     real = [os.path.realpath(p) for p in outputs]
     if len(set(real)) < len(real):
         raise UsageError("the clean, rejected and sidecar outputs must be three different files")
+    for target in outputs:
+        output_compression(target)
     for source in inputs:
         for target in outputs:
             if os.path.realpath(source) == os.path.realpath(target) or (
@@ -97,15 +120,19 @@ def _split(result: SplitResult, run: Callable[[FileRouter], Report]) -> tuple[Re
     try:
         with ExitStack() as stack:
             files: list[BinaryIO] = []
+            writers: list[BinaryIO] = []
             for target in targets:
                 fd, temp = tempfile.mkstemp(dir=os.path.dirname(target) or ".",
                                             prefix=f".{os.path.basename(target)}.",
                                             suffix=".partial")
                 temps.append(temp)
                 files.append(stack.enter_context(os.fdopen(fd, "wb")))
-            router = FileRouter(*files)
+                writers.append(_compressor(files[-1], output_compression(target)))
+            router = FileRouter(*writers)
             report = run(router)
-            for handle in files:
+            for writer, handle in zip(writers, files, strict=True):
+                if writer is not handle:
+                    writer.close()  # ends the gzip member or zstd frame; leaves handle open
                 handle.flush()
                 os.fsync(handle.fileno())
         _check_counts(report, router.counts)
@@ -117,6 +144,21 @@ def _split(result: SplitResult, run: Callable[[FileRouter], Report]) -> tuple[Re
             Path(temp).unlink(missing_ok=True)
     result.counts = router.counts
     return report, result
+
+
+def _compressor(handle: BinaryIO, kind: str | None) -> BinaryIO:
+    """A writer that compresses into ``handle`` (``gzip``, ``zstd``), or ``handle`` itself."""
+    if kind == "gzip":
+        import gzip  # noqa: PLC0415 - only for a .gz output
+
+        return cast(BinaryIO, gzip.GzipFile(filename="", mode="wb", fileobj=handle,
+                                            compresslevel=6, mtime=0))
+    if kind == "zstd":
+        import zstandard  # noqa: PLC0415 - only for a .zst output
+
+        writer = zstandard.ZstdCompressor().stream_writer(handle, closefd=False)
+        return cast(BinaryIO, writer)
+    return handle
 
 
 def _check_counts(report: Report, counts: SplitCounts) -> None:
