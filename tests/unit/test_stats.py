@@ -2,36 +2,68 @@
 
 from __future__ import annotations
 
+import itertools
 import statistics
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from validator.stats.sketch import Sketch
+from validator.stats.sketch import EXACT_COUNT, Sketch
 
 
-def sketch_of(values: list[int]) -> Sketch:
+def sketch_of(values: list[int], *, keep: bool = True) -> Sketch:
+    """A sketch of ``values``; ``keep=False`` drops the kept values, as a large file does."""
     s = Sketch()
     for v in values:
         s.add(v)
+    if not keep:
+        s.values = None
     return s
 
 
-@given(st.lists(st.integers(0, 255), min_size=1))
-def test_small_values_are_exact(values: list[int]) -> None:
+@given(st.lists(st.integers(0, 10**9), min_size=1, max_size=EXACT_COUNT))
+def test_small_counts_are_exact(values: list[int]) -> None:
     s = sketch_of(values)
-    assert s.quantile(0.5) == sorted(values)[(len(values) - 1) // 2]
+    assert s.quantile(0.5) == statistics.median(values)
     assert (s.min, s.max, s.count) == (min(values), max(values), len(values))
+    if len(values) > 1:
+        p99 = statistics.quantiles(values, n=100, method="inclusive")[-1]
+        assert s.quantile(0.99) == pytest.approx(p99)
+
+
+def test_one_outlier_in_a_small_file_shows_in_the_high_percentiles() -> None:
+    values = [180, 230, 272, 273, 26_077]  # issue 16: p90 = p99 = 272.5 hid the 26,077
+    s = sketch_of(values)
+    p90, p99 = s.quantile(0.9), s.quantile(0.99)
+    assert p90 == pytest.approx(273 + 0.6 * (26_077 - 273))  # 15,755.4
+    assert p99 == pytest.approx(273 + 0.96 * (26_077 - 273))  # 25,044.8
+    assert s.quantile(1.0) == 26_077
+    bucketed = sketch_of(values, keep=False)  # the interpolation keeps the max in view too
+    assert bucketed.quantile(0.99) is not None and bucketed.quantile(0.99) > 25_000  # type: ignore[operator]
+
+
+def test_values_are_kept_up_to_the_exact_count() -> None:
+    s = sketch_of(list(range(EXACT_COUNT)))
+    kept = s.values is not None
+    s.add(5)
+    assert kept and s.values is None
+    half = sketch_of(list(range(EXACT_COUNT // 2 + 1)))
+    half.merge(sketch_of(list(range(EXACT_COUNT // 2))))
+    assert half.values is None  # the joined values would be over the count
 
 
 @given(st.lists(st.integers(0, 10**12), min_size=1))
 def test_large_values_within_08_percent(values: list[int]) -> None:
-    s = sketch_of(values)
-    exact = sorted(values)[(len(values) - 1) // 2]
+    s = sketch_of(values, keep=False)
+    ordered = sorted(values)
+    exact = statistics.median(values)
     median = s.quantile(0.5)
     assert median is not None
-    assert abs(median - exact) <= exact / 128 + 1
+    assert abs(median - exact) <= ordered[len(values) // 2] / 128 + 1
     assert s.summary()["max"] == max(values)
+    assert s.quantile(1.0) == max(values)
+    assert s.quantile(0.0) == min(values)
 
 
 @given(st.lists(st.integers(0, 10**9)), st.lists(st.integers(0, 10**9)))
@@ -72,11 +104,12 @@ def test_histogram_bins_cover_every_value() -> None:
     small = sketch_of([1, 2, 2, 3, 7])
     assert small.histogram() == [(1, 1, 1), (2, 2, 2), (3, 3, 1), (4, 4, 0), (5, 5, 0),
                                  (6, 6, 0), (7, 7, 1)]
-    wide = sketch_of([0, 1, 5, 300, 300, 70_000])
-    bins = wide.histogram()
-    assert bins[0] == (0, 0, 1)
-    assert (4, 7, 1) in bins
-    assert (256, 511, 2) in bins
-    assert (65536, 131071, 1) in bins
-    assert sum(n for _, _, n in bins) == 6
+    for keep in (True, False):  # linear bins of one width from min to max, counts exact
+        bins = sketch_of([0, 1, 5, 300, 300, 2_000, 70_000], keep=keep).histogram()
+        assert len(bins) == 24
+        assert bins[0] == (0, 2_916, 6)
+        assert bins[-1] == (67_091, 70_000, 1)
+        assert {high - low for low, high, _ in bins[:-1]} == {2_916}
+        assert all(b[0] == a[1] + 1 for a, b in itertools.pairwise(bins))
+        assert sum(n for _, _, n in bins) == 7
     assert Sketch().histogram() == []

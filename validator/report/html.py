@@ -29,7 +29,9 @@ td code{white-space:nowrap}
 """
 
 
-def render_html(report: Report, profile: Profile | None) -> str:
+def render_html(report: Report, profile: Profile | None, *, note: str | None = None) -> str:
+    """The page; ``note`` says why there is no dataset section (a file not described for
+    its purpose)."""
     verdict = ('<span class="badge ok">valid</span>' if report.valid
                else '<span class="badge bad">invalid</span>')
     parts = [
@@ -49,14 +51,19 @@ def render_html(report: Report, profile: Profile | None) -> str:
         parts += ["<h2>Issues by rule</h2>", _by_code(report)]
     parts += ["<h2>Issues</h2>", _issue_table(report)]
     if profile is not None:
-        parts += ["<h2>Dataset</h2>", _profile_table(profile), '<div class="charts">']
-        for title, sketch in (("Characters per sample", profile.chars),
-                              ("Messages per sample", profile.messages),
-                              ("Turns per sample", profile.turns),
-                              ("Tokens per sample", profile.tokens)):
-            if sketch.count:
-                parts.append(_histogram(title, sketch))
+        parts += ["<h2>Dataset</h2>", _profile_table(profile, report.nlines),
+                  '<div class="charts">']
+        applies = profile.applies
+        for key, title, unit, sketch in (
+                ("chars_per_sample", "Characters per sample", "characters", profile.chars),
+                ("messages_per_sample", "Messages per sample", "messages", profile.messages),
+                ("turns_per_sample", "Turns per sample", "assistant turns", profile.turns),
+                ("tokens_per_sample", "Tokens per sample", "tokens", profile.tokens)):
+            if sketch.count and (key in applies or key == "tokens_per_sample"):
+                parts.append(_histogram(title, sketch, unit))
         parts.append("</div>")
+    elif note:
+        parts += ["<h2>Dataset</h2>", f'<p class="muted">No statistics: {escape(note)}</p>']
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
@@ -101,17 +108,26 @@ def _issue_table(report: Report) -> str:
             f"<th>message</th><th>count</th><th>lines</th></tr>{''.join(rows)}</table>{more}")
 
 
-def _profile_table(profile: Profile) -> str:
+def _profile_table(profile: Profile, samples: int) -> str:
+    """The statistics; ``samples`` is the header's count (the validation's), shown first so
+    the two agree, then how many of them the statistics describe."""
     doc = profile.to_dict()
-    rows = [("samples (lines that parse with a format)", f"{profile.samples:,}"),
-            ("blank lines", f"{profile.blank_lines:,}"),
-            ("unreadable lines", f"{profile.unreadable:,}"),
-            ("exact duplicates", f"{profile.duplicates:,} samples in "
-                                 f"{profile.duplicate_groups:,} groups")]
-    rows += [(f"format {name}", f"{n:,}") for name, n in profile.formats.items()]
-    rows += [(f"samples with {key.replace('_', ' ')}", f"{n:,} ({share:.1%})")
-             for (key, n), share in zip(profile.shares.items(),
-                                        doc["share_of_samples"].values(), strict=True)]
+    unit = profile.unit.removesuffix("s")
+    rows = [("samples (as in the header)", f"{samples:,}"),
+            (f"described here ({doc['read_as']})", f"{profile.samples:,}"),
+            (f"blank {unit}s", f"{profile.blank_lines:,}"),
+            (f"unreadable {unit}s (not described)", f"{profile.unreadable:,}")]
+    if "exact_duplicates" in doc:
+        rows.append(("exact duplicates", f"{profile.duplicates:,} samples in "
+                                         f"{profile.duplicate_groups:,} groups"))
+    if "samples_per_format" in doc:
+        rows += [(f"format {name}", f"{n:,}") for name, n in profile.formats.items()]
+    for key, share in doc.get("share_of_samples", {}).items():
+        rows.append((f"samples with {key.replace('_', ' ')}",
+                     f"{profile.shares[key]:,} ({share:.1%})"))
+    if doc["not_applicable"]:
+        rows.append(("not applicable", ", ".join(k.replace("_", " ")
+                                                 for k in doc["not_applicable"])))
     if profile.tokens.count and profile.context_length:
         rows.append((f"samples over {profile.context_length:,} tokens",
                      f"{profile.over_context:,}"))
@@ -119,27 +135,46 @@ def _profile_table(profile: Profile) -> str:
     return f"<table>{body}</table>"
 
 
-def _histogram(title: str, sketch: Sketch, width: int = 520, height: int = 220) -> str:
+def _histogram(title: str, sketch: Sketch, unit: str, width: int = 520,
+               height: int = 250) -> str:
+    """Bars of equal width from min to max (linear), the count of samples up the y axis,
+    ``unit`` along the x axis, and p50, p90 and p99 marked as dashed lines."""
     bins = sketch.histogram()
     top = max(n for _, _, n in bins) or 1
-    left, bottom = 44, 36
-    plot_w, plot_h = width - left - 8, height - bottom - 10
+    left, right, above, below = 56, 12, 28, 48
+    plot_w, plot_h = width - left - right, height - above - below
+    base = above + plot_h
+    low, high = bins[0][0], bins[-1][1] + 1
     bar = plot_w / len(bins)
-    shapes = [f'<line x1="{left}" y1="{10 + plot_h}" x2="{width - 8}" y2="{10 + plot_h}" '
-              'stroke="#59636e"/>',
-              f'<text x="{left - 6}" y="16" text-anchor="end" font-size="11">{top:,}</text>',
-              f'<text x="{left - 6}" y="{10 + plot_h}" text-anchor="end" font-size="11">0</text>']
-    step = max(1, len(bins) // 8)
-    for k, (low, high, n) in enumerate(bins):
+
+    def x_of(value: float) -> float:
+        return left + plot_w * (value - low) / (high - low)
+
+    shapes = [f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" stroke="#59636e"/>',
+              f'<line x1="{left}" y1="{above}" x2="{left}" y2="{base}" stroke="#59636e"/>',
+              f'<text x="{left - 6}" y="{above + 4}" text-anchor="end" font-size="11">'
+              f"{top:,}</text>",
+              f'<text x="{left - 6}" y="{base}" text-anchor="end" font-size="11">0</text>',
+              f'<text x="14" y="{above + plot_h / 2:.1f}" text-anchor="middle" font-size="11" '
+              f'transform="rotate(-90 14 {above + plot_h / 2:.1f})">samples</text>',
+              f'<text x="{left + plot_w / 2:.1f}" y="{height - 6}" text-anchor="middle" '
+              f'font-size="11">{escape(unit)} per sample</text>']
+    for k, (lo, hi, n) in enumerate(bins):
         h = plot_h * n / top
-        x = left + k * bar
-        label = f"{low:,}" if low == high else f"{low:,} to {high:,}"
-        shapes.append(f'<rect x="{x + 1:.1f}" y="{10 + plot_h - h:.1f}" '
+        label = f"{lo:,}" if lo == hi else f"{lo:,} to {hi:,}"
+        shapes.append(f'<rect x="{left + k * bar + 1:.1f}" y="{base - h:.1f}" '
                       f'width="{max(bar - 2, 1):.1f}" height="{h:.1f}" fill="#0969da">'
                       f"<title>{label}: {n:,}</title></rect>")
-        if k % step == 0:
-            shapes.append(f'<text x="{x + bar / 2:.1f}" y="{height - 18}" text-anchor="middle" '
-                          f'font-size="10">{low:,}</text>')
+    shapes.extend(f'<text x="{x_of(v + 0.5):.1f}" y="{base + 14}" text-anchor="middle" '
+                  f'font-size="10">{v:,}</text>'
+                  for v in (sketch.min, (sketch.min + sketch.max) // 2, sketch.max))
+    for row, q in enumerate((0.5, 0.9, 0.99)):
+        value = sketch.quantile(q) or 0.0
+        x = x_of(value + 0.5)
+        shapes.append(f'<line x1="{x:.1f}" y1="{above - 4}" x2="{x:.1f}" y2="{base}" '
+                      'stroke="#cf222e" stroke-dasharray="4 3"/>')
+        shapes.append(f'<text x="{x:.1f}" y="{10 + row * 9}" text-anchor="middle" '
+                      f'font-size="9" fill="#cf222e">p{round(q * 100)} {value:,.0f}</text>')
     return (f"<figure><figcaption>{escape(title)}</figcaption>"
             f'<svg width="{width}" height="{height}" '
             f'role="img" aria-label="{escape(title)}">{"".join(shapes)}</svg></figure>')

@@ -3,6 +3,11 @@ pass with memory flat except for 8 bytes per sample kept to find exact duplicate
 
 This is description, not validation: lines that do not parse, or match no format, are only
 counted. Distributions use the mergeable :class:`~validator.stats.sketch.Sketch`.
+
+Every purpose and file type that ``ftdata validate`` reads is described: fine-tune samples
+(JSONL, or pre-tokenized Parquet rows), batch requests (their ``body``) and eval or calibration
+rows (JSONL objects, or CSV rows). A statistic that does not apply to what was read is left out
+of :meth:`Profile.to_dict` and named in its ``not_applicable`` list.
 """
 
 from __future__ import annotations
@@ -17,9 +22,9 @@ from typing import Any, BinaryIO
 import orjson
 
 from validator.config import Config
-from validator.errors import FtdataError, UsageError
+from validator.errors import UsageError
 from validator.formats.detect import detect
-from validator.purposes import compression, file_type
+from validator.purposes import FILE_TYPES, PURPOSE_OF_TYPE, check_purpose, compression, file_type
 from validator.read.json_errors import BOM
 from validator.read.lines import TooLong, split_lines
 from validator.read.source import BlockReader, open_source
@@ -28,6 +33,18 @@ from validator.stats.sketch import Sketch
 __all__ = ["Profile", "Tokenizer", "load_tokenizer", "profile_file", "profile_stream"]
 
 _SHARES = ("tools", "parallel_tool_calls", "reasoning", "images", "weights", "nothing_trained")
+_STATS = ("samples_per_format", "messages_per_sample", "turns_per_sample", "chars_per_sample",
+          "samples_with", "exact_duplicates")
+READINGS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    # how a file is read -> (what its samples are, the statistics that apply, the shares)
+    "fine-tune": ("fine-tune samples", _STATS, _SHARES),
+    "batch-api": ("batch requests (their body)",
+                  ("messages_per_sample", "chars_per_sample", "samples_with", "exact_duplicates"),
+                  _SHARES[:4]),
+    "rows": ("eval or calibration rows", ("chars_per_sample", "exact_duplicates"), ()),
+    "parquet": ("pre-tokenized rows", ("samples_per_format", "samples_with"),
+                ("nothing_trained",)),
+}
 
 
 class Tokenizer:
@@ -58,6 +75,9 @@ class Profile:
     """The statistics of one file; :meth:`to_dict` is ``ftdata stats --output json``."""
 
     path: str
+    purpose: str = "fine-tune"
+    reading: str = "fine-tune"  # a key of READINGS
+    unit: str = "lines"  # what `lines` counts: lines (JSONL) or rows (Parquet, CSV)
     lines: int = 0
     samples: int = 0
     blank_lines: int = 0
@@ -73,10 +93,19 @@ class Profile:
     duplicates: int = 0  # samples that repeat an earlier one exactly
     duplicate_groups: int = 0  # distinct samples that occur more than once
 
+    @property
+    def applies(self) -> tuple[str, ...]:
+        """The statistics (keys of :meth:`to_dict`) that describe what was read (no shares
+        for a Parquet file without labels)."""
+        return tuple(k for k in READINGS[self.reading][1] if k != "samples_with" or self.shares)
+
     def to_dict(self) -> dict[str, Any]:
         samples = max(self.samples, 1)
         doc: dict[str, Any] = {
             "path": self.path,
+            "purpose": self.purpose,
+            "read_as": READINGS[self.reading][0],
+            "unit": self.unit,
             "lines": self.lines,
             "samples": self.samples,
             "blank_lines": self.blank_lines,
@@ -89,6 +118,13 @@ class Profile:
             "samples_with": dict(self.shares),
             "exact_duplicates": {"samples": self.duplicates, "groups": self.duplicate_groups},
         }
+        applies = self.applies
+        for key in _STATS:
+            if key not in applies:
+                del doc[key]
+                if key == "samples_with":
+                    del doc["share_of_samples"]
+        doc["not_applicable"] = [key for key in _STATS if key not in applies]
         if self.tokens.count:
             doc["tokens_per_sample"] = _dist(self.tokens)
             doc["context_length"] = self.context_length
@@ -104,26 +140,61 @@ def _dist(sketch: Sketch) -> dict[str, Any]:
             "max": sketch.max}
 
 
-def profile_file(path: str | os.PathLike[str], *, tokenizer: Tokenizer | None = None,
-                 context_length: int | None = None, config: Config | None = None) -> Profile:
-    """Statistics of a JSONL (also compressed) or Parquet file; ``config`` gives the line
-    limit (a longer line is counted as unreadable, not buffered)."""
+def profile_file(path: str | os.PathLike[str], purpose: str = "fine-tune", *,
+                 tokenizer: Tokenizer | None = None, context_length: int | None = None,
+                 config: Config | None = None) -> Profile:
+    """Statistics of a JSONL (also compressed), CSV or Parquet file read for ``purpose``, as
+    ``ftdata validate`` takes them; ``config`` gives the line limit (a longer line is counted as
+    unreadable, not buffered). Raises :class:`~validator.errors.UsageError` for a file type
+    that is not known or does not serve ``purpose`` (a CSV file is eval data only)."""
+    reading(os.fspath(path), purpose)  # refused before the file is opened
     source, handle = open_source(os.fspath(path))
     with handle:
-        return profile_stream(handle, source.path, tokenizer=tokenizer,
+        return profile_stream(handle, source.path, purpose, tokenizer=tokenizer,
                               context_length=context_length, config=config)
 
 
-def profile_stream(stream: BinaryIO, name: str, *, tokenizer: Tokenizer | None = None,
-                   context_length: int | None = None, config: Config | None = None) -> Profile:
+def reading(name: str, purpose: str) -> str:
+    """How a file called ``name`` is read for ``purpose``: a key of :data:`READINGS`."""
+    purpose = check_purpose(purpose)
+    kind = file_type(name)
+    if kind is None:
+        raise UsageError(f"{name}: file type not known: name the file "
+                         f"*.{', *.'.join(FILE_TYPES)} (JSONL also as *.jsonl.gz or *.jsonl.zst)")
+    wanted = PURPOSE_OF_TYPE.get(kind)
+    if wanted is not None and purpose != wanted:
+        raise UsageError(f"{name}: {kind} files hold {wanted} data, not {purpose} data: "
+                         f"describe it with --purpose {wanted} (or auto)")
+    if kind == "parquet":
+        return "parquet"
+    if kind == "csv" or purpose in ("eval", "calibration"):
+        return "rows"
+    return purpose
+
+
+def profile_stream(stream: BinaryIO, name: str, purpose: str = "fine-tune", *,
+                   tokenizer: Tokenizer | None = None, context_length: int | None = None,
+                   config: Config | None = None) -> Profile:
+    """:func:`profile_file` of a binary stream (standard input) called ``name``."""
+    from validator.stats import records  # noqa: PLC0415 - the other readings, kept apart
+
     max_line_bytes = (config or Config()).max_line_bytes
-    profile = Profile(name, context_length=context_length)
-    if file_type(name) == "parquet":
-        _profile_parquet(stream, profile)
+    how = reading(name, purpose)
+    profile = Profile(name, purpose=purpose, reading=how, context_length=context_length,
+                      shares=dict.fromkeys(READINGS[how][2], 0))
+    if how == "parquet":
+        profile.unit = "rows"
+        records.profile_parquet(stream, profile)
         return profile
+    kept = _Kept(profile, tokenizer)
+    if file_type(name) == "csv":
+        profile.unit = "rows"
+        for text, key in records.csv_rows(stream, profile):
+            kept.add(text, key)
+        return kept.finish()
+    read_line = {"fine-tune": _profile_line, "batch-api": records.batch_line,
+                 "rows": records.row_line}[how]
     reader = BlockReader(stream, name, packed=compression(name))
-    hashes = array("Q")
-    texts: list[str] = []
     for line in split_lines(reader, max_line_bytes):
         profile.lines += 1
         if isinstance(line, TooLong):
@@ -133,20 +204,36 @@ def profile_stream(stream: BinaryIO, name: str, *, tokenizer: Tokenizer | None =
         if not raw.strip():
             profile.blank_lines += 1
             continue
-        text = _profile_line(raw, profile)
-        if text is None:
+        got = read_line(raw, profile)
+        if got is None:
             profile.unreadable += 1
             continue
-        digest = hashlib.blake2b(raw.rstrip(b"\r"), digest_size=8).digest()
-        hashes.append(int.from_bytes(digest, "little"))
-        if tokenizer is not None:
-            texts.append(text)
-            if len(texts) >= 256:
-                _count_tokens(tokenizer, texts, profile)
-    if tokenizer is not None and texts:
-        _count_tokens(tokenizer, texts, profile)
-    profile.duplicates, profile.duplicate_groups = _duplicates(hashes)
-    return profile
+        kept.add(*got)
+    return kept.finish()
+
+
+class _Kept:
+    """Each sample's hash (for duplicates) and text (for token counts, in batches)."""
+
+    def __init__(self, profile: Profile, tokenizer: Tokenizer | None) -> None:
+        self.profile = profile
+        self.tokenizer = tokenizer
+        self.hashes = array("Q")
+        self.texts: list[str] = []
+
+    def add(self, text: str, key: bytes) -> None:
+        digest = hashlib.blake2b(key, digest_size=8).digest()
+        self.hashes.append(int.from_bytes(digest, "little"))
+        if self.tokenizer is not None:
+            self.texts.append(text)
+            if len(self.texts) >= 256:
+                _count_tokens(self.tokenizer, self.texts, self.profile)
+
+    def finish(self) -> Profile:
+        if self.tokenizer is not None and self.texts:
+            _count_tokens(self.tokenizer, self.texts, self.profile)
+        self.profile.duplicates, self.profile.duplicate_groups = _duplicates(self.hashes)
+        return self.profile
 
 
 def _count_tokens(tokenizer: Tokenizer, texts: list[str], profile: Profile) -> None:
@@ -158,8 +245,9 @@ def _count_tokens(tokenizer: Tokenizer, texts: list[str], profile: Profile) -> N
     texts.clear()
 
 
-def _profile_line(line: bytes, profile: Profile) -> str | None:
-    """Record one sample's numbers; return its text (for token counts), None if unreadable."""
+def _profile_line(line: bytes, profile: Profile) -> tuple[str, bytes] | None:
+    """Record one sample's numbers; return its text (for token counts) and what an exact
+    duplicate repeats, None if unreadable."""
     try:
         rec = orjson.loads(line)
     except orjson.JSONDecodeError:
@@ -171,7 +259,7 @@ def _profile_line(line: bytes, profile: Profile) -> str | None:
         return None
     profile.samples += 1
     profile.formats[fmt.name] = profile.formats.get(fmt.name, 0) + 1
-    sample = _Sample()
+    sample = Sample()
     if "weight" in rec:
         sample.weights = True
     if fmt.name == "conversation":
@@ -189,16 +277,10 @@ def _profile_line(line: bytes, profile: Profile) -> str | None:
         sample.turns = 1
     else:
         sample.content(rec.get("text"))
-    profile.messages.add(sample.n_messages)
-    profile.turns.add(sample.turns)
-    profile.chars.add(sum(len(t) for t in sample.texts))
-    for key in _SHARES:
-        if getattr(sample, key):
-            profile.shares[key] += 1
-    return "\n".join(sample.texts)
+    return sample.record(profile), line.rstrip(b"\r")
 
 
-class _Sample:
+class Sample:
     """What one sample holds, read without judging it."""
 
     def __init__(self) -> None:
@@ -211,6 +293,16 @@ class _Sample:
         self.images = False
         self.weights = False
         self.nothing_trained = False
+
+    def record(self, profile: Profile) -> str:
+        """Add this sample's numbers to ``profile``; return its text."""
+        profile.messages.add(self.n_messages)
+        profile.turns.add(self.turns)
+        profile.chars.add(sum(len(t) for t in self.texts))
+        for key in profile.shares:
+            if getattr(self, key):
+                profile.shares[key] += 1
+        return "\n".join(self.texts)
 
     def content(self, value: Any) -> None:
         if type(value) is str:
@@ -270,28 +362,3 @@ def _duplicates(hashes: array[int]) -> tuple[int, int]:
     counts = pc.value_counts(column).field("counts")
     repeated = pc.filter(counts, pc.greater(counts, 1))
     return int(pc.sum(repeated).as_py() or 0) - len(repeated), len(repeated)
-
-
-def _profile_parquet(stream: BinaryIO, profile: Profile) -> None:
-    import pyarrow.compute as pc  # noqa: PLC0415 - heavy, only for Parquet
-
-    from validator.files.parquet import IGNORED_LABEL, row_batches  # noqa: PLC0415
-
-    try:
-        for batch in row_batches(stream, ("input_ids", "labels")):
-            names = batch.schema.names
-            profile.samples += batch.num_rows
-            profile.lines += batch.num_rows
-            if "input_ids" in names:
-                for n in pc.list_value_length(batch.column("input_ids")).fill_null(0).to_pylist():
-                    profile.tokens.add(n)
-            if "labels" in names:
-                labels = batch.column("labels")
-                kept = pc.not_equal(pc.list_flatten(labels), IGNORED_LABEL)
-                useful = pc.unique(pc.filter(pc.list_parent_indices(labels), kept))
-                profile.shares["nothing_trained"] += batch.num_rows - len(useful)
-    except Exception as exc:  # pyarrow raises many types for damaged files
-        raise FtdataError(f"{profile.path}: cannot read as Parquet ({exc}); "
-                          "`ftdata validate` says more") from None
-    if profile.samples:
-        profile.formats = {"PRE_TOKENIZED": profile.samples}

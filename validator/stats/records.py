@@ -1,0 +1,133 @@
+"""The readings of ``ftdata stats`` other than fine-tune JSONL: batch requests, eval and
+calibration rows (JSONL objects or CSV rows) and pre-tokenized Parquet rows.
+
+Each line reader returns the sample's text (for token counts) and the bytes an exact duplicate
+repeats, or None for a line that is not a JSON object.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import tempfile
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+import orjson
+
+from validator.errors import FtdataError
+from validator.read.json_errors import BOM
+from validator.stats.dataset import Profile, Sample
+
+__all__ = ["batch_line", "csv_rows", "profile_parquet", "row_line"]
+
+
+def batch_line(line: bytes, profile: Profile) -> tuple[str, bytes] | None:
+    """A batch request: its body's messages (or prompt); a duplicate repeats the body."""
+    rec = _object(line)
+    if rec is None:
+        return None
+    profile.samples += 1
+    body = rec.get("body")
+    sample = Sample()
+    if type(body) is dict:
+        if "messages" in body:
+            sample.messages(body.get("messages"), body.get("tools"))
+        else:
+            sample.content(body.get("prompt"))
+    text = sample.record(profile)
+    return text, orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+
+
+def row_line(line: bytes, profile: Profile) -> tuple[str, bytes] | None:
+    """An eval or calibration row: the characters of its string values."""
+    rec = _object(line)
+    if rec is None:
+        return None
+    profile.samples += 1
+    texts = list(_strings(rec))
+    profile.chars.add(sum(len(t) for t in texts))
+    return "\n".join(texts), line.rstrip(b"\r")
+
+
+def _object(line: bytes) -> dict[str, Any] | None:
+    try:
+        rec = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    return rec if type(rec) is dict else None
+
+
+def _strings(value: Any, depth: int = 0) -> Iterator[str]:
+    if type(value) is str:
+        yield value
+    elif depth < 32 and type(value) in (dict, list):
+        for item in value.values() if type(value) is dict else value:
+            yield from _strings(item, depth + 1)
+
+
+def csv_rows(stream: BinaryIO, profile: Profile) -> Iterator[tuple[str, bytes]]:
+    """The data rows of a CSV file (after its header): a row with another number of cells than
+    the header is unreadable, an empty one blank. Yields (text, duplicate key) per sample."""
+    text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
+    reader = csv.reader(text)
+    width = None
+    try:
+        for row in reader:
+            if width is None:
+                if row and row[0].startswith(BOM.decode()):
+                    row[0] = row[0][1:]
+                width = len(row)
+                continue
+            profile.lines += 1
+            if not any(row):
+                profile.blank_lines += 1
+            elif len(row) != width:
+                profile.unreadable += 1
+            else:
+                profile.samples += 1
+                profile.chars.add(sum(len(cell) for cell in row))
+                yield "\n".join(row), orjson.dumps(row)
+    except csv.Error as exc:
+        raise FtdataError(f"{profile.path}: cannot read as CSV ({exc}) on line "
+                          f"{reader.line_num}; `ftdata validate` says more") from None
+    finally:
+        text.detach()
+
+
+def profile_parquet(stream: BinaryIO, profile: Profile) -> None:
+    """Rows from the file's metadata; tokens per sample from ``input_ids`` and samples with
+    nothing trained from ``labels``, when those columns are there."""
+    if not stream.seekable():  # Parquet reads its footer first: spool standard input
+        with tempfile.TemporaryFile() as copy:
+            shutil.copyfileobj(stream, copy, 1 << 20)
+            copy.seek(0)
+            profile_parquet(copy, profile)
+        return
+    import pyarrow.compute as pc  # noqa: PLC0415 - heavy, only for Parquet
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    from validator.files.parquet import IGNORED_LABEL, row_batches  # noqa: PLC0415
+
+    try:
+        profile.samples = profile.lines = pq.ParquetFile(stream).metadata.num_rows
+        stream.seek(0)
+        if "labels" not in pq.ParquetFile(stream).schema_arrow.names:
+            profile.shares.clear()  # nothing to say about what is trained
+        stream.seek(0)
+        for batch in row_batches(stream, ("input_ids", "labels")):
+            names = batch.schema.names
+            if "input_ids" in names:
+                for n in pc.list_value_length(batch.column("input_ids")).fill_null(0).to_pylist():
+                    profile.tokens.add(n)
+            if "labels" in names:
+                labels = batch.column("labels")
+                kept = pc.not_equal(pc.list_flatten(labels), IGNORED_LABEL)
+                useful = pc.unique(pc.filter(pc.list_parent_indices(labels), kept))
+                profile.shares["nothing_trained"] += batch.num_rows - len(useful)
+    except Exception as exc:  # pyarrow raises many types for damaged files
+        raise FtdataError(f"{profile.path}: cannot read as Parquet ({exc}); "
+                          "`ftdata validate` says more") from None
+    if profile.samples:
+        profile.formats = {"PRE_TOKENIZED": profile.samples}
