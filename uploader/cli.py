@@ -42,6 +42,7 @@ from validator import (
     config_from_args,
     format_size,
     parse_size,
+    resolve_purpose,
 )
 
 __all__ = ["register"]
@@ -62,9 +63,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "verdict. Key from TOGETHER_API_KEY, API from TOGETHER_BASE_URL "
         "(default https://api.together.ai/v1). Exit 0 accepted, 1 invalid, 2 not uploaded.")
     up.add_argument("file", metavar="FILE")
-    up.add_argument("--purpose", choices=PURPOSES, default="fine-tune",
-                    help="the server validates fine-tune files only: for the others the file "
-                    "object is returned once uploaded, without waiting")
+    up.add_argument("--purpose", choices=(*PURPOSES, "auto"),
+                    help="default: the configured purpose, else fine-tune (auto: CSV is eval, "
+                    "the rest fine-tune); the server validates fine-tune files only: for the "
+                    "others the file object is returned once uploaded, without waiting")
     up.add_argument("--no-check", action="store_true",
                     help="skip local validation (the server still validates fine-tune files)")
     up.add_argument("--no-wait", action="store_true",
@@ -136,11 +138,12 @@ class _Bars:
 
 
 def _upload(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    config = config_from_args(args)
+    config = config_from_args(args, file=args.file)  # the file's [tool.ftdata]
+    purpose = resolve_purpose(args.purpose or config.purpose or "fine-tune", args.file)
     bars = None if args.no_progress or not err.isatty() else _Bars(err, args.file)
     with FilesClient.from_env() as client:
         try:
-            result = upload(args.file, args.purpose, check=not args.no_check, client=client,
+            result = upload(args.file, purpose, check=not args.no_check, client=client,
                             config=config,
                             wait=not args.no_wait, multipart_threshold=args.multipart_threshold,
                             part_size=args.part_size, progress=bars)
@@ -214,7 +217,8 @@ def _verdict(doc: dict[str, Any], purpose: object = None) -> str:
         kind = "format unknown"
     else:
         kind = _shown(report["dataset_format"]) if report["dataset_format"] is not None \
-            else "no dataset format"
+            else "pre-tokenized Parquet" if str(doc.get("filename", "")).lower().endswith(
+                ".parquet") else "no dataset format"
     nlines = report.get("nlines")
     count = f"{nlines:,} samples" if isinstance(nlines, int) else "samples unknown"
     flags = [_shown(name.removeprefix("dataset_").replace("_", " "))

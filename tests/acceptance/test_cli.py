@@ -75,11 +75,11 @@ def test_github_output_escapes_and_annotates(write: Write) -> None:
 
 def test_many_files_and_unreadable_ones_exit_2(write: Write, tmp_path: Path) -> None:
     ok = write("ok.jsonl", CHAT)
-    code, out, _ = run("validate", str(ok), str(tmp_path / "missing.jsonl"), str(tmp_path))
+    code, out, _ = run("validate", str(ok), str(tmp_path / "missing.jsonl"), str(ok))
     assert code == 2
     assert f"{tmp_path / 'missing.jsonl'}: file-unreadable no such file" in out
-    assert "is a directory" in out
-    assert "3 files: 1 valid, 2 invalid" in out
+    assert "3 files: 2 valid, 1 invalid" in out
+    # a folder is walked for its dataset files (tests/acceptance/test_walk.py)
 
 
 def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
@@ -315,3 +315,22 @@ def _cmdline(pid: str) -> bytes:
             return handle.read()
     except OSError:
         return b""
+
+
+@pytest.mark.parametrize("option", ["--port", "--storage-port"])
+def test_serve_on_a_port_in_use_is_one_line_and_leaves_no_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, option: str) -> None:
+    import socket
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        code, out, err = run("serve", option, str(port))
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("ftdata: error: cannot serve the ")
+    assert f"127.0.0.1:{port}" in err
+    assert list(tmp_path.iterdir()) == []

@@ -22,7 +22,12 @@ from typing import BinaryIO, TextIO
 from validator import __version__
 from validator.cli import data as cli_data
 from validator.cli import rules as cli_rules
-from validator.cli.options import add_config_options, config_from_args
+from validator.cli.options import (
+    FileSettings,
+    add_config_options,
+    config_from_args,
+    purpose_from_args,
+)
 from validator.cli.progress import Progress
 from validator.config import Config
 from validator.errors import FileAccessError, FtdataError, UsageError
@@ -55,27 +60,37 @@ def _parser(argv: Sequence[str], err: TextIO) -> argparse.ArgumentParser:
         prog="ftdata",
         description="Check LLM fine-tuning datasets against Together AI's rules.",
     )
-    parser.add_argument("--version", action="version", version=f"ftdata {__version__}")
+    parser.add_argument("--version", "-V", action="version", version=f"ftdata {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     v = sub.add_parser("validate", help="validate dataset files",
                        description="Validate dataset files; exit 0 valid, 1 invalid, 2 unreadable.")
     v.set_defaults(run=_validate)
     v.add_argument("files", nargs="+", metavar="FILE",
-                   help="dataset files (*.jsonl, *.jsonl.gz, *.jsonl.zst, *.parquet, *.csv); "
-                        "- reads standard input")
+                   help="dataset files (*.jsonl, *.jsonl.gz, *.jsonl.zst, *.parquet, *.csv), or "
+                        "folders of them (walked, hidden folders skipped, purpose by each "
+                        "file's extension); - reads standard input")
     v.add_argument("--name", metavar="NAME",
                    help="file name for standard input, used in messages and to pick the file "
                         "type (default stdin.jsonl)")
-    v.add_argument("--purpose", choices=(*PURPOSES, "auto"), default="fine-tune",
-                   help="what the files are for (auto: CSV is eval, the rest fine-tune)")
-    v.add_argument("--output", "-o", choices=sorted(RENDERERS), default="text")
+    v.add_argument("--purpose", choices=(*PURPOSES, "auto"),
+                   help="what the files are for (auto: CSV is eval, the rest fine-tune; "
+                        "default: the configured purpose, else fine-tune)")
+    v.add_argument("--output", "-o", choices=sorted(RENDERERS), default="text",
+                   help="text (coloured on a terminal unless NO_COLOR is set), json, github "
+                        "(Actions annotations) or sarif (SARIF 2.1.0, for code scanning)")
+    v.add_argument("--output-file", metavar="PATH",
+                   help="write the output to PATH instead of standard output, whole or not "
+                        "at all")
+    v.add_argument("-q", "--quiet", action="store_true",
+                   help="print nothing for valid files and only the issues of the others, no "
+                        "summaries or progress (json, sarif and github output stay whole)")
     add_config_options(v)
     v.add_argument("--no-progress", action="store_true", help="never draw a progress line")
     v.add_argument("--split", nargs=2, metavar=("CLEAN", "REJECTED"),
                    help="also write every sample without error to CLEAN and every other line "
                         "to REJECTED, reasons in REJECTED's .issues.jsonl sidecar (one JSONL "
-                        "input)")
+                        "input; outputs named *.gz or *.zst are compressed so)")
     v.add_argument("--scheduler", metavar="ADDRESS",
                    help="validate on a Dask cluster (tcp://host:8786), or 'local' for a "
                         "LocalCluster; FILEs may then be globs and fsspec URLs "
@@ -114,7 +129,12 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     args.stdin = stdin if stdin is not None else sys.stdin.buffer
     run: Run = args.run
     try:
-        return run(args, out, err)
+        code = run(args, out, err)
+        out.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return code
+    except BrokenPipeError:  # `ftdata rules | head -1`: the reader has gone; exit quietly
+        _stdout_to_devnull(out)
+        return 141  # what a shell reports for a tool that SIGPIPE ended (128 + 13)
     except FtdataError as exc:
         err.write(f"ftdata: error: {exc}\n")
         return 2
@@ -123,21 +143,47 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         return 130
 
 
+def _stdout_to_devnull(out: TextIO) -> None:
+    """Point the process's standard output at /dev/null, so that the interpreter's flush on
+    exit does not fail on the closed pipe again (a ``BrokenPipeError`` message)."""
+    if out is not sys.stdout:
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
 def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    config = config_from_args(args)
-    show_progress = not args.no_progress and err.isatty()
+    from validator.cli.walk import expand  # noqa: PLC0415 - only the validate command walks
+
+    args.files, walked = expand(args.files)  # a folder stands for its dataset files
+    settings = FileSettings(args)  # each file's [tool.ftdata], from its folder upwards
+    show_progress = not args.no_progress and not args.quiet and err.isatty()
     if args.files.count("-") > 1:
         raise UsageError("- (standard input) can be given only once")
     if args.name and "-" not in args.files:
         raise UsageError("--name names standard input: pass - among the files")
+    if args.output_file and any(os.path.realpath(args.output_file) == os.path.realpath(path)
+                                for path in args.files if path != "-"):
+        raise UsageError(f"refusing to overwrite the input {args.output_file} with the output")
+    if args.cluster_workers is not None and not args.scheduler:
+        raise UsageError("--cluster-workers sets the workers of --scheduler local: pass "
+                         "--scheduler local too")
     if args.split:
-        return _split(args, config, out, err)
-    if args.scheduler:
-        return _cluster(args, config, out)
+        return _split(args, settings.config(args.files[0], _name(args, args.files[0])), out,
+                      err)
+    if args.scheduler:  # files may be URLs: the working directory's settings for all
+        return _cluster(args, config_from_args(args), out)
     reports: list[Report] = []
     for path in args.files:
         name = _name(args, path)
-        purpose = resolve_purpose(args.purpose, name)
+        config = settings.config(path, name)
+        purpose = settings.purpose(config, name)
+        if path in walked and not args.purpose and not config.purpose:
+            purpose = resolve_purpose("auto", name)  # found in a folder: by its extension
         if path == "-":
             reports.append(validate_stream(args.stdin, name, purpose, config=config))
             continue
@@ -157,8 +203,30 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         finally:
             if progress is not None:
                 progress.close()
-    out.write(RENDERERS[args.output](reports))
+    _emit(args, out, _rendered(args, out, reports))
     return _exit_code(reports)
+
+
+def _rendered(args: argparse.Namespace, out: TextIO, reports: Sequence[Report]) -> str:
+    from validator.report.renderers import render  # noqa: PLC0415
+    from validator.report.text import use_color  # noqa: PLC0415
+
+    color = args.output == "text" and args.output_file is None and use_color(out)
+    return render(args.output, reports, color=color, quiet=args.quiet)
+
+
+def _emit(args: argparse.Namespace, out: TextIO, text: str) -> None:
+    """``text`` to --output-file (atomically) or to ``out``."""
+    if args.output_file is None:
+        out.write(text)
+        return
+    from validator.report.renderers import write_output  # noqa: PLC0415
+
+    write_output(args.output_file, text)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 def _name(args: argparse.Namespace, path: str) -> str:
@@ -180,7 +248,7 @@ def _split(args: argparse.Namespace, config: Config, out: TextIO, err: TextIO) -
     (path,) = args.files
     clean, rejected = args.split
     name = _name(args, path)
-    purpose = resolve_purpose(args.purpose, name)
+    purpose = purpose_from_args(args, config, name)
     try:
         if path == "-":
             report, result = split_stream(args.stdin, clean, rejected, name, purpose,
@@ -190,12 +258,14 @@ def _split(args: argparse.Namespace, config: Config, out: TextIO, err: TextIO) -
                                         workers=args.workers)
     except FileAccessError as exc:
         report = Report.unreadable(path, purpose, exc.reason)
-        out.write(RENDERERS[args.output]([report]))
+        _emit(args, out, _rendered(args, out, [report]))
         return 2
-    out.write(RENDERERS[args.output]([report]))
+    _emit(args, out, _rendered(args, out, [report]))
     c = result.counts
-    err.write(f"ftdata: split {c.lines:,} lines of {name}: {c.clean:,} clean -> {result.clean}, "
-              f"{c.rejected:,} rejected -> {result.rejected} (reasons: {result.sidecar})\n")
+    if not args.quiet:
+        err.write(f"ftdata: split {c.lines:,} lines of {name}: {c.clean:,} clean -> "
+                  f"{result.clean}, {c.rejected:,} rejected -> {result.rejected} "
+                  f"(reasons: {result.sidecar})\n")
     return 0 if report.valid else 1
 
 
@@ -204,21 +274,24 @@ def _cluster(args: argparse.Namespace, config: Config, out: TextIO) -> int:
 
     if "-" in args.files:
         raise UsageError("--scheduler reads files and URLs, not standard input")
-    corpus = validate_corpus(args.files, args.purpose, config=config, scheduler=args.scheduler,
+    purpose = args.purpose or config.purpose or "fine-tune"
+    corpus = validate_corpus(args.files, purpose, config=config, scheduler=args.scheduler,
                              local_workers=args.cluster_workers)
     reports = corpus.reports
     if args.output == "json":
         import orjson  # noqa: PLC0415
 
         doc = {"files": [r.to_dict() for r in reports], "corpus": corpus.summary()}
-        out.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n")
-    else:
-        out.write(RENDERERS[args.output](reports))
+        _emit(args, out, orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return _exit_code(reports)
+    text = _rendered(args, out, reports)
+    if args.output in ("text", "github") and not args.quiet:  # never after a SARIF document
         s = corpus.summary()
-        out.write(f"corpus: {s['files']:,} files, {s['samples']:,} samples, {s['bytes']:,} "
-                  f"bytes: {s['valid']:,} valid, {s['invalid']:,} invalid "
-                  f"({s['unreadable']:,} unreadable); {s['errors']:,} errors, "
-                  f"{s['warnings']:,} warnings\n")
+        text += (f"corpus: {_count(s['files'], 'file')}, {_count(s['samples'], 'sample')}, "
+                 f"{_count(s['bytes'], 'byte')}: {s['valid']:,} valid, {s['invalid']:,} invalid "
+                 f"({s['unreadable']:,} unreadable); {_count(s['errors'], 'error')}, "
+                 f"{_count(s['warnings'], 'warning')}\n")
+    _emit(args, out, text)
     return _exit_code(reports)
 
 

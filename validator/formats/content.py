@@ -6,6 +6,7 @@ import binascii
 from typing import Any
 
 from validator.collect import Collector
+from validator.formats.describe import describe
 from validator.issues import Location
 from validator.limits import LIMITS
 
@@ -146,7 +147,7 @@ def check_parts(parts: list[Any], path: Location, out: Collector,
         if type(part) is not dict:
             out.add("part-invalid", (*path, j),
                     f'a content part must be an object with "type" text or image_url, '
-                    f"not {type(part).__name__}")
+                    f"not {describe(part)}")
             continue
         kind = part.get("type")
         if kind == "text":

@@ -27,6 +27,9 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, int | float | str):
-        text = repr(value) if not isinstance(value, str) else '"' + value + '"'
-        return text if len(text) <= 40 else text[:37] + "..."
+        if not isinstance(value, str):
+            text = repr(value)
+            return text if len(text) <= 40 else text[:37] + "..."
+        # a long string is cut inside its quotes, so the message still reads as a string
+        return f'"{value}"' if len(value) <= 38 else f'"{value[:35]}..." ({len(value):,} chars)'
     return "an array" if isinstance(value, list) else "an object"

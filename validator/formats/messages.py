@@ -12,9 +12,17 @@ from __future__ import annotations
 from typing import Any
 
 from validator.collect import Collector, Tally
+from validator.formats.answers import check_reasoning, check_tool_answer
 from validator.formats.content import check_parts
 from validator.formats.describe import describe
-from validator.formats.names import MESSAGE_KEYS, ROLES, SHAREGPT_KEYS, role_problem, unknown_key
+from validator.formats.names import (
+    MESSAGE_KEYS,
+    ROLES,
+    SHAREGPT_KEYS,
+    a_message,
+    role_problem,
+    unknown_key,
+)
 from validator.formats.tools import Declared, check_tool_calls
 from validator.formats.turns import (
     AFTER,
@@ -279,7 +287,7 @@ class _FullChecks:
         elif ctype is list:
             self.part_contents += 1
             tally.is_multimodal = True
-            place = None if role == "user" else f"a {role or 'role-less'} message"
+            place = None if role == "user" else a_message(role)
             msg_images, n = check_parts(content, base + (i, "content"), out, place)
             self.chars += n
             self.images += msg_images
@@ -331,17 +339,17 @@ class _FullChecks:
                     self.pending[cid] = (i, n_call)
             else:
                 out.add("tool-calls-role", (*base, i, "tool_calls"),
-                        f"tool_calls on a {role or 'role-less'} message are ignored: only "
+                        f"tool_calls on {a_message(role)} are ignored: only "
                         "assistant messages make tool calls")
         if role == "tool":
             tally.has_tools = True
             if self.turns:
-                _check_tool_answer(m, base + (i,), out, seen_calls=seen_calls,
+                check_tool_answer(m, base + (i,), out, seen_calls=seen_calls,
                                    called=self.called, pending=self.pending)
 
         # reasoning
         if "reasoning" in m or "reasoning_content" in m:
-            _check_reasoning(m, base + (i,), out, tally, is_assistant)
+            check_reasoning(m, base + (i,), out, tally, is_assistant)
 
         # turn order (documented, not enforced by the server: the first break only)
         if role is None:
@@ -350,51 +358,3 @@ class _FullChecks:
         if problem is not None:
             out.add("turn-order", (*base, i, "role"), problem)
         return state, seen_calls
-
-
-def _check_tool_answer(m: dict[str, Any], path: Location, out: Collector, *,
-                       seen_calls: bool,
-                       called: set[str], pending: dict[str, tuple[int, int]]) -> None:
-    if not seen_calls:
-        out.add("tool-orphan", path,
-                "tool message comes before any assistant tool_calls: a tool message answers "
-                "a call made by an earlier assistant message")
-        return
-    cid = m.get("tool_call_id")
-    if cid is None and len(pending) == 1:  # the docs' examples: it answers the one open call
-        pending.clear()
-    elif cid is None:
-        why = (f"{len(pending)} calls are waiting for results" if pending
-               else "every call is already answered")
-        out.add("tool-call-id", (*path, "tool_call_id"),
-                f"tool message has no tool_call_id and {why}: set tool_call_id to the id of "
-                "the call it answers")
-    elif type(cid) is not str:
-        out.add("tool-call-id", (*path, "tool_call_id"),
-                f"tool_call_id must be a string (the id of the call it answers), not "
-                f"{describe(cid)}")
-    elif cid not in called:
-        out.add("tool-call-id", (*path, "tool_call_id"),
-                f"tool_call_id {cid!r} matches no earlier tool call in this sample")
-    else:
-        pending.pop(cid, None)
-
-
-def _check_reasoning(m: dict[str, Any], path: Location, out: Collector, tally: Tally,
-                     is_assistant: bool) -> None:
-    both = "reasoning" in m and "reasoning_content" in m
-    if both:
-        out.add("reasoning-both", path,
-                "message has both reasoning and reasoning_content: keep one")
-    for key in ("reasoning", "reasoning_content"):
-        if key not in m:
-            continue
-        value = m[key]
-        if type(value) is not str:
-            out.add("reasoning-invalid", (*path, key),
-                    f"{key} must be a string, not {describe(value)}")
-        elif not is_assistant:
-            out.add("reasoning-role", (*path, key),
-                    f"{key} on a non-assistant message is ignored: move it to the assistant reply")
-        elif value:
-            tally.has_reasoning = True

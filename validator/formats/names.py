@@ -8,7 +8,7 @@ from typing import Any
 
 from validator.formats.describe import describe
 
-__all__ = ["MESSAGE_KEYS", "ROLES", "SHAREGPT_KEYS", "role_problem", "unknown_key"]
+__all__ = ["MESSAGE_KEYS", "ROLES", "SHAREGPT_KEYS", "a_message", "role_problem", "unknown_key"]
 
 ROLES = frozenset(("system", "user", "assistant", "tool"))
 MESSAGE_KEYS = frozenset(("role", "content", "weight", "tool_calls", "tool_call_id", "name",
@@ -50,3 +50,9 @@ def unknown_key(key: str) -> str:
         hint = close[0] if close else None
     fix = f"did you mean {hint!r}?" if hint else "trim it to speed up upload"
     return f"message key {key!r} is ignored by the server: {fix}"
+
+
+def a_message(role: str | None) -> str:
+    """``a user message``, ``an assistant message``, ``a role-less message``."""
+    name = role or "role-less"
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name} message"

@@ -4,12 +4,13 @@ line with ``(x2,000: lines 4, 9, ...)`` after the message."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
 
 from validator.issues import Issue, Severity
 from validator.report import Report
 
-__all__ = ["format_issue", "group_lines", "render", "repeats"]
+__all__ = ["format_issue", "group_lines", "render", "repeats", "use_color"]
 
 _FLAGS = (
     ("dataset_has_tools", "tools"),
@@ -37,21 +38,42 @@ def repeats(issue: Issue) -> str:
     return f" (x{issue.count:,}: lines {lines})" if lines else f" (x{issue.count:,})"
 
 
-def format_issue(path: str, issue: Issue) -> str:
+RED, YELLOW, GREEN, BOLD, RESET = "\x1b[31m", "\x1b[33m", "\x1b[32m", "\x1b[1m", "\x1b[0m"
+
+
+def use_color(stream: object, environ: Mapping[str, str] | None = None) -> bool:
+    """Colour for ``stream``: only a terminal, and never with ``NO_COLOR`` set (no-color.org)
+    or ``TERM=dumb``."""
+    env = os.environ if environ is None else environ
+    if env.get("NO_COLOR") or env.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except (OSError, ValueError):  # a closed or detached stream
+        return False
+
+
+def format_issue(path: str, issue: Issue, *, color: bool = False) -> str:
     where = f"{path}:{issue.line}:" if issue.line is not None else f"{path}:"
     json_path = f" {issue.path}:" if issue.path else ""
     level = "" if issue.severity is Severity.ERROR else " [warning]"
-    return f"{where}{json_path} {issue.code}{level} {issue.message}{repeats(issue)}"
+    code = f"{issue.code}{level}"
+    if color:
+        code = f"{RED if issue.severity is Severity.ERROR else YELLOW}{code}{RESET}"
+    return f"{where}{json_path} {code} {issue.message}{repeats(issue)}"
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
-def summary(report: Report) -> str:
+def summary(report: Report, *, color: bool = False) -> str:
     verdict = "valid" if report.valid else "INVALID"
     if not report.readable:
         verdict = "UNREADABLE"
+    if color:
+        verdict = f"{GREEN}{verdict}{RESET}" if report.valid else f"{BOLD}{RED}{verdict}{RESET}"
     parts = []
     if report.dataset_format:
         parts.append(report.dataset_format)
@@ -63,22 +85,30 @@ def summary(report: Report) -> str:
     return f"{report.path}: {verdict} ({report.purpose}): " + "; ".join(parts)
 
 
-def render(reports: Sequence[Report]) -> str:
+def render(reports: Sequence[Report], *, color: bool = False, quiet: bool = False) -> str:
+    """``color``: ANSI colours (errors red, warnings yellow); ``quiet``: only the issues of
+    the files that are not valid, without summaries (nothing at all when every file is)."""
     lines: list[str] = []
     for report in reports:
-        lines.extend(format_issue(report.path, issue) for issue in report.issues)
+        if quiet and report.valid:
+            continue
+        lines.extend(format_issue(report.path, issue, color=color) for issue in report.issues)
         if report.omitted:
             kept: dict[str, int] = {}
             for issue in report.issues:
                 kept[issue.code] = kept.get(issue.code, 0) + issue.count
             rest = sorted(((n - kept.get(code, 0), code) for code, n in report.by_code.items()),
                           reverse=True)
-            top = ", ".join(f"{code} x{n:,}" for n, code in rest[:5] if n)
-            lines.append(f"{report.path}: ... {report.omitted:,} more issues not shown "
+            shown = [(n, code) for n, code in rest if n]
+            top = ", ".join(f"{code} x{n:,}" for n, code in shown[:5])
+            if len(shown) > 5:
+                top += f", and {len(shown) - 5:,} more"
+            lines.append(f"{report.path}: ... {_plural(report.omitted, 'more issue')} not shown "
                          f"({top}); raise --max-errors to see them")
-        lines.append(summary(report))
-    if len(reports) > 1:
+        if not quiet:
+            lines.append(summary(report, color=color))
+    if len(reports) > 1 and not quiet:
         bad = sum(not r.valid for r in reports)
         lines.append(f"{_plural(len(reports), 'file')}: {len(reports) - bad:,} valid, "
                      f"{bad:,} invalid")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" if lines else ""

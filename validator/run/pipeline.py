@@ -198,8 +198,10 @@ def _scan_jsonl_source(source: Source, handle: BinaryIO, purpose: str, *, config
     if reader.error is not None:
         out.add_at(None, "archive-invalid", None,
                    f"compressed data is truncated or corrupt ({reader.error}) after "
-                   f"{reader.done:,} decompressed bytes; the last complete line is line "
-                   f"{reader.lines}: re-create or re-download the archive")
+                   f"{reader.done:,} decompressed bytes; "
+                   + (f"the last complete line is line {reader.lines:,}" if reader.lines
+                      else "no line is complete")
+                   + ": re-create or re-download the archive")
     return reader.done
 
 
