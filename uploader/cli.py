@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import threading
 from typing import Any, ClassVar, TextIO
@@ -38,6 +39,7 @@ from validator import (
     RENDERERS,
     ConfigError,
     Progress,
+    UsageError,
     add_config_options,
     config_from_args,
     format_size,
@@ -62,7 +64,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Validate FILE and upload it only if it passes; print the server's "
         "verdict. Key from TOGETHER_API_KEY, API from TOGETHER_BASE_URL "
         "(default https://api.together.ai/v1). Exit 0 accepted, 1 invalid, 2 not uploaded.")
-    up.add_argument("file", metavar="FILE")
+    up.add_argument("file", metavar="FILE",
+                    help="the dataset; - reads standard input (spooled to a temporary file "
+                    "first: an upload needs the size and checksum up front)")
+    up.add_argument("--name", metavar="NAME",
+                    help="with -: the file name sent to the server, whose extension picks "
+                    "the file type (default stdin.jsonl)")
     up.add_argument("--purpose", choices=(*PURPOSES, "auto"),
                     help="default: the configured purpose, else fine-tune (auto: CSV is eval, "
                     "the rest fine-tune); the server validates fine-tune files only: for the "
@@ -123,6 +130,14 @@ class _Bars:
         self.bar: Progress | None = None
 
     def __call__(self, phase: str, done: int, total: int) -> None:
+        if phase.startswith("server:"):  # no bytes to count: one line per status
+            self.close()
+            self.phase = phase
+            status = printable(phase.removeprefix("server:"))
+            self.stream.write(f"{self.name}: uploaded; waiting for the server to validate it "
+                              f"({status})\n")
+            self.stream.flush()
+            return
         if phase != self.phase:
             self.close()
             self.phase = phase
@@ -138,6 +153,23 @@ class _Bars:
 
 
 def _upload(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.name and args.file != "-":
+        raise UsageError("--name names standard input: pass - as FILE")
+    if args.file != "-":
+        return _upload_file(args, out, err)
+    import shutil  # noqa: PLC0415 - only for standard input
+    import tempfile  # noqa: PLC0415
+
+    name = os.path.basename(args.name or "stdin.jsonl")
+    with tempfile.TemporaryDirectory(prefix="ftdata-upload-") as folder:
+        path = os.path.join(folder, name)  # the name the server is sent
+        with open(path, "xb") as spool:
+            shutil.copyfileobj(args.stdin, spool, 1 << 20)
+        args.file = path
+        return _upload_file(args, out, err)
+
+
+def _upload_file(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     config = config_from_args(args, file=args.file)  # the file's [tool.ftdata]
     purpose = resolve_purpose(args.purpose or config.purpose or "fine-tune", args.file)
     bars = None if args.no_progress or not err.isatty() else _Bars(err, args.file)

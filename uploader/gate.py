@@ -39,6 +39,7 @@ from uploader.protocol import (
     PART_MIN_BYTES,
     PART_TARGET_BYTES,
     SINGLE_MAX_BYTES,
+    TERMINAL_STATUSES,
     server_validates,
 )
 from uploader.single import upload_single
@@ -56,7 +57,8 @@ from validator import (
 __all__ = ["Progress", "UploadResult", "upload"]
 
 Progress = Callable[[str, int, int], None]
-"""``progress(phase, done, total)``; phase is ``validate``, ``hash`` or ``upload``. Calls come
+"""``progress(phase, done, total)``; phase is ``validate``, ``hash`` or ``upload`` (bytes), then
+``server:STATUS`` (done and total 0) while the server validates the file. Calls come
 one at a time (serialised across part threads)."""
 
 
@@ -140,8 +142,12 @@ def upload(
             check_file(done, what="POST /files/multipart/complete")
         if reused and done.get("processing_status") == "PENDING":
             client.preprocess(file_id)  # an earlier run stopped between PUT and preprocess
+        if progress is not None and not reused:
+            progress("upload", out.size, out.size)  # every byte is in: the bar ends at 100%
         if wait and server_validates(purpose):
-            done = wait_processed(client, file_id, poll or PollPolicy(), first=done)
+            on_status = None if progress is None else _status_reporter(progress)
+            done = wait_processed(client, file_id, poll or PollPolicy(), first=done,
+                                  on_status=on_status)
         return UploadResult(done, reused, multipart, report, purpose)
     finally:
         if own:
@@ -196,6 +202,19 @@ def _validate_and_hash(path: str, purpose: str, *, check: bool, config: Config |
 
         report = validate_file(path, purpose, config=config, progress=follow)
         return report, hasher.finish()
+
+
+def _status_reporter(progress: Progress) -> Callable[[str], None]:
+    """Statuses for ``progress``: the phase ``server:STATUS`` (done and total 0), once per
+    change of status."""
+    last: list[str] = []
+
+    def report(status: str) -> None:
+        if status not in TERMINAL_STATUSES and last != [status]:  # the verdict says the end
+            last[:] = [status]
+            progress(f"server:{status}", 0, 0)
+
+    return report
 
 
 def _counter(progress: Progress, phase: str, total: int) -> Callable[[int], None]:

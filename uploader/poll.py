@@ -37,15 +37,21 @@ class PollPolicy:
 def wait_processed(client: FilesClient, file_id: str, policy: PollPolicy, *,
                    first: dict[str, Any] | None = None,
                    sleep: Callable[[float], None] = time.sleep,
-                   clock: Callable[[], float] = time.monotonic) -> dict[str, Any]:
+                   clock: Callable[[], float] = time.monotonic,
+                   on_status: Callable[[str], None] | None = None) -> dict[str, Any]:
     """The file object once its processing_status is terminal. ``first`` is an already fetched
     file object, so a file that is done costs no extra request. A file object without
     processing_status (or a null one) has no pipeline to wait for (older API versions): it is
-    returned as is."""
+    returned as is. ``on_status`` hears each status polled, the terminal one included."""
     start = clock()
     interval = policy.interval
     doc = first if first is not None else client.retrieve(file_id)
-    while (status := _status(doc, file_id)) not in TERMINAL_STATUSES:
+    while True:
+        status = _status(doc, file_id)
+        if on_status is not None:
+            on_status(status)
+        if status in TERMINAL_STATUSES:
+            break
         if clock() - start + interval > policy.timeout:
             raise ProcessingTimeout(
                 f"file {file_id} is still {status} after {policy.timeout:g}s; check later "
