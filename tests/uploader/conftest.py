@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -104,3 +105,13 @@ def big(tmp_path: Path, _sources: dict[str, Path]) -> Path:
 def medium(tmp_path: Path, _sources: dict[str, Path]) -> Path:
     """About 6 MiB: two parts (5 + 1), for the many fault tests."""
     return Path(shutil.copy(_sources["medium"], tmp_path / "medium.jsonl"))
+
+
+def wait_status(server: LocalServer, file_id: str) -> str:
+    """The file's final processing_status on the local server, polled every 10 ms."""
+    for _ in range(500):
+        status = server.file(file_id).status
+        if status in ("COMPLETED", "FAILED", "INVALID_FORMAT"):
+            return status
+        time.sleep(0.01)
+    raise AssertionError("processing never finished")

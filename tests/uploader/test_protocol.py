@@ -10,7 +10,6 @@ import hashlib
 import os
 import random
 import socket
-import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from tests.uploader.conftest import FAST_POLL, FAST_RETRY, KEY, MULTIPART, Upload
+from tests.uploader.conftest import FAST_POLL, FAST_RETRY, KEY, MULTIPART, Upload, wait_status
 from uploader import FileChangedError, FilesClient, upload
 from uploader.multipart import Part, _SentHash
 from uploader.server import LocalServer
@@ -58,12 +57,7 @@ def _finish(http: requests.Session, server: LocalServer, created: Any,
     file_id = created.headers["X-Together-File-Id"]
     assert http.post(f"{server.base_url}/files/{file_id}/preprocess", headers=AUTH,
                      timeout=5).status_code == 200
-    for _ in range(500):
-        status = server.file(file_id).status
-        if status in ("COMPLETED", "FAILED", "INVALID_FORMAT"):
-            return status
-        time.sleep(0.01)
-    raise AssertionError("processing never finished")
+    return wait_status(server, file_id)
 
 
 # -- the uploader's request ------------------------------------------------------------------

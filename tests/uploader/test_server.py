@@ -4,14 +4,13 @@ server-side validation and the fault plan."""
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.uploader.conftest import BAD, CHAT, KEY, Upload, write_jsonl
+from tests.uploader.conftest import BAD, CHAT, KEY, Upload, wait_status, write_jsonl
 from uploader.server import Fault, LocalServer
 from validator import validate_file
 from validator.errors import UsageError
@@ -32,13 +31,6 @@ def _create(http: requests.Session, server: LocalServer, data: bytes,
                            "checksum": hashlib.sha256(data).hexdigest()})
 
 
-def _wait(server: LocalServer, file_id: str) -> str:
-    for _ in range(500):
-        status = server.file(file_id).status
-        if status in ("COMPLETED", "FAILED", "INVALID_FORMAT"):
-            return status
-        time.sleep(0.01)
-    raise AssertionError("processing never finished")
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"},
@@ -80,7 +72,7 @@ def test_bytes_that_do_not_match_the_checksum_fail(server: LocalServer,
     file_id = created.headers["X-Together-File-Id"]
     assert http.post(f"{server.base_url}/files/{file_id}/preprocess", headers=AUTH,
                      timeout=5).status_code == 200
-    assert _wait(server, file_id) == "FAILED"
+    assert wait_status(server, file_id) == "FAILED"
 
 
 def test_storage_refuses_a_bad_signature_and_any_authorization(
