@@ -39,6 +39,10 @@ _NO_USER = ("assistant message before any user message: add the user turn it ans
             "(only a preference input may open with an assistant greeting)")
 
 
+_SPLIT_CALL = ("two assistant messages in a row, the second making tool calls: merge them into "
+               "one assistant message with both content and tool_calls")
+
+
 def _twice(role: str) -> str:
     return f"two {role} messages in a row: user and assistant turns alternate"
 
@@ -105,4 +109,6 @@ def follow(state: str, role: str, makes_calls: bool, seen_calls: bool) -> tuple[
         return (AFTER_CALLS[state] if makes_calls else AFTER[state][role]), None
     if role == TOOL and not seen_calls and state not in (START, GREETING):
         return TOOL, None
+    if makes_calls and state == ASSISTANT:  # "let me check" then the call: one turn, split
+        problem = _SPLIT_CALL
     return UNCHECKED, problem
