@@ -309,6 +309,44 @@ def test_ctrl_c_stops_workers_without_a_traceback(write: Write) -> None:
     assert left == []
 
 
+@pytest.mark.parametrize(("signame", "group"), [("SIGTERM", False), ("SIGHUP", True)])
+def test_sigterm_and_sighup_stop_as_ctrl_c_does(write: Write, tmp_path: Path, signame: str,
+                                                group: bool) -> None:
+    """A service manager's SIGTERM (to ftdata alone) and a closed terminal's SIGHUP (to the
+    whole group, workers included) stop the workers, leave no split output or temporary file
+    behind and exit with 128 + the signal, without a traceback."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = write("stop-me.jsonl", *[CHAT] * 2000)
+    out = tmp_path / "out"
+    out.mkdir()
+    script = INTERRUPTIBLE.replace('"--workers", "2"',
+                                   '"--workers", "2", "--split", sys.argv[2], sys.argv[3]')
+    child = subprocess.Popen([sys.executable, "-c", script, str(path), str(out / "clean.jsonl"),
+                              str(out / "rejected.jsonl")],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True, env={**os.environ, "TMPDIR": str(out)})
+    assert child.stdout is not None
+    assert child.stdout.readline() == "started\n"
+    time.sleep(1.0)  # the workers are forked and waiting
+    signum = getattr(signal, signame)
+    if group:
+        os.killpg(child.pid, signum)
+    else:
+        os.kill(child.pid, signum)
+    _, err = child.communicate(timeout=30)
+    assert child.returncode == 128 + signum
+    assert err.strip() == f"ftdata: stopped by {signame}"
+    time.sleep(0.2)
+    left = [pid for pid in os.listdir("/proc") if pid.isdigit()
+            and str(path).encode() in _cmdline(pid)]
+    assert left == []
+    assert sorted(p.name for p in out.iterdir()) == []
+
+
 def _cmdline(pid: str) -> bytes:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as handle:

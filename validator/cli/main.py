@@ -29,6 +29,7 @@ from validator.cli.options import (
     purpose_from_args,
 )
 from validator.cli.progress import Progress
+from validator.cli.signals import Terminated, stop_on_signals
 from validator.config import Config
 from validator.errors import FileAccessError, FtdataError, UsageError
 from validator.purposes import PURPOSES, resolve_purpose
@@ -129,8 +130,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     args.stdin = stdin if stdin is not None else sys.stdin.buffer
     run: Run = args.run
     try:
-        code = run(args, out, err)
-        out.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        with stop_on_signals():  # SIGTERM, SIGHUP: as Ctrl-C, then 128 + the signal
+            code = run(args, out, err)
+            out.flush()  # a closed pipe shows here, not in the interpreter's last flush
         return code
     except BrokenPipeError:  # `ftdata rules | head -1`: the reader has gone; exit quietly
         _stdout_to_devnull(out)
@@ -138,6 +140,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     except FtdataError as exc:
         err.write(f"ftdata: error: {exc}\n")
         return 2
+    except Terminated as exc:  # workers stopped, outputs removed on the way out, as for Ctrl-C
+        err.write(f"\nftdata: stopped by {exc.name}\n")
+        return 128 + exc.signum
     except KeyboardInterrupt:  # Ctrl-C: workers are stopped on the way out; no traceback
         err.write("\nftdata: interrupted\n")
         return 130
