@@ -106,8 +106,11 @@ def test_size_rules_judge_compressed_data_once_decompressed(tmp_path: Path) -> N
     for path in (plain_name, packed_name):
         assert issues(path, **{"sdk-max-file-size": limit}) == [
             ("file-too-large-for-sdk", f"data is {len(body):,} bytes")]
+        # over max-file-size, decompressing stops at the limit (a bomb ends there)
         assert issues(path, **{"max-file-size": limit, "sdk-max-file-size": limit}) == [
-            ("file-too-large", f"data is {len(body):,} bytes")]
+            ("file-too-large", f"decompressed data is over the limit of {limit:,} bytes, so "
+                               "reading stopped there (lines 1-1 were checked): split it into "
+                               "several files")]
     assert issues(plain_name, **{"max-file-size": 10, "sdk-max-file-size": 5}) == [
         ("file-too-large", f"file is {len(packed):,} bytes")]
     assert issues(plain_name, **{"sdk-max-file-size": 10}) == [

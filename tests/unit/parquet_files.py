@@ -161,7 +161,17 @@ FAILING: dict[str, tuple[Maker, list[Key]]] = {
          (3, "$.position_ids[2]", "parquet-position-ids"),
          (4, "$.position_ids[0]", "parquet-position-ids"),
          (6, "$.position_ids[2]", "parquet-position-ids")]),
+    # with max-line-size = 100 (FAILING_CONFIG): row 2's group is too wide to read, rows 1 and
+    # 3 are read and checked (row 3's mask of 2 is still found)
+    "parquet-row-too-large": (lambda folder: _write(folder / "train.parquet", {
+        "input_ids": [[1, 2], list(range(20)), [1, 2]],
+        "attention_mask": [[1, 1], [1] * 20, [1, 2]],
+    }, row_group_size=1), [(2, None, "parquet-row-too-large"),
+                           (3, "$.attention_mask[1]", "parquet-attention-mask")]),
 }
+
+FAILING_CONFIG: dict[str, dict[str, Any]] = {"parquet-row-too-large": {"max-line-size": 100}}
+"""The [tool.ftdata] settings a failing file is checked with, where it needs any."""
 
 PASSING: dict[str, Maker] = {
     "parquet-invalid": _table(CLEAN),
@@ -188,6 +198,7 @@ PASSING: dict[str, Maker] = {
     }),
     # packed examples (a reset to 0 starts the next), right padding as zeros under mask 0, a
     # count that runs on through the padding, and a one-token example
+    "parquet-row-too-large": _table(CLEAN),
     "parquet-position-ids": _table({
         "input_ids": [[5, 6, 7, 8, 9], [5, 6, 7, 0, 0], [5, 6, 0, 0], [5]],
         "attention_mask": [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 1, 0, 0], [1]],

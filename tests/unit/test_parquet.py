@@ -18,6 +18,7 @@ import pytest
 from tests.unit.parquet_files import (
     CLEAN,
     FAILING,
+    FAILING_CONFIG,
     IDS,
     PARQUET_CODES,
     PASSING,
@@ -39,7 +40,7 @@ def test_every_parquet_code_has_a_failing_and_a_passing_file() -> None:
 @pytest.mark.parametrize("code", sorted(FAILING))
 def test_failing_file(tmp_path: Path, code: str) -> None:
     make, expected = FAILING[code]
-    report = _check(make(tmp_path))
+    report = _check(make(tmp_path), **FAILING_CONFIG.get(code, {}))
     assert _issues(report) == expected
     assert code in {issue.code for issue in report.issues}
     assert report.valid is (RULES[code].severity.value != "error")

@@ -29,6 +29,7 @@ from typing import Any, BinaryIO
 
 from validator.collect import Collector
 from validator.config import Config
+from validator.limits import LIMITS
 
 __all__ = ["IGNORED_LABEL", "PARQUET_COLUMNS", "PARQUET_REQUIRED", "TARGET_BATCH_BYTES",
            "check_parquet", "row_batches"]
@@ -47,8 +48,10 @@ several GB costs a batch of memory, not a row group."""
 IGNORED_LABEL = -100  # the label of a token left out of the loss
 
 
-def check_parquet(handle: BinaryIO, out: Collector) -> int:
-    """Check a seekable Parquet stream; return its number of rows (as its metadata says)."""
+def check_parquet(handle: BinaryIO, out: Collector, *,
+                  max_row_bytes: int = LIMITS.max_line_bytes) -> int:
+    """Check a seekable Parquet stream; return its number of rows (as its metadata says).
+    A row over ``max_row_bytes`` once decoded (max-line-size) is not read."""
     import pyarrow.parquet as pq  # noqa: PLC0415 - heavy, loaded on the first Parquet file
 
     try:
@@ -66,21 +69,28 @@ def check_parquet(handle: BinaryIO, out: Collector) -> int:
         return 0
     columns = _typed_columns(schema, out)
     if columns:
-        _check_rows(parquet, columns, rows, out)
+        _check_rows(parquet, columns, rows, out, max_row_bytes)
     return rows
 
 
-def row_batches(handle: BinaryIO, wanted: tuple[str, ...]) -> Iterator[Any]:
+def row_batches(handle: BinaryIO, wanted: tuple[str, ...], *,
+                max_row_bytes: int = LIMITS.max_line_bytes) -> Iterator[Any]:
     """Record batches of the ``wanted`` columns that exist and hold integer lists, sized as for
-    the checks (for statistics). Raises whatever pyarrow raises on a damaged file."""
+    the checks (for statistics); row groups whose rows are over ``max_row_bytes`` on average
+    once decoded are left out, as the checks leave them. Raises whatever pyarrow raises on a
+    damaged file."""
     import pyarrow.parquet as pq  # noqa: PLC0415
 
     parquet = pq.ParquetFile(handle, buffer_size=READ_BUFFER_BYTES, pre_buffer=False)
     ignore = Collector(Config().with_overrides(ignore=["parquet-type"]))
     columns = [c for c in _typed_columns(parquet.schema_arrow, ignore) if c in wanted]
-    if columns:
-        size = _batch_rows(parquet.metadata, parquet.schema_arrow, columns)
-        yield from parquet.iter_batches(batch_size=size, columns=columns)
+    if not columns:
+        return
+    per_row = _row_bytes(parquet.metadata, parquet.schema_arrow, columns)
+    groups = [g for g, row in enumerate(per_row) if row <= max_row_bytes]
+    if groups:
+        size = _batch_rows([per_row[g] for g in groups])
+        yield from parquet.iter_batches(batch_size=size, columns=columns, row_groups=groups)
 
 
 def _check_names(names: list[str], out: Collector) -> None:
@@ -134,12 +144,13 @@ def _typed_columns(schema: Any, out: Collector) -> list[str]:
     return columns
 
 
-def _batch_rows(metadata: Any, schema: Any, columns: list[str]) -> int:
-    """Rows per batch so one batch of ``columns`` is about TARGET_BATCH_BYTES decoded.
+def _row_bytes(metadata: Any, schema: Any, columns: list[str]) -> list[float]:
+    """Decoded bytes per row of ``columns``, on average, in each row group (0 for an empty
+    group).
 
     The size is estimated from the metadata's value counts and the Arrow types (Parquet's own
     "uncompressed" sizes are after dictionary and RLE encoding, so a column of 1s would look
-    nearly free); the widest row group on average sets the pace.
+    nearly free): it is known before a single value is decoded.
     """
     import pyarrow as pa  # noqa: PLC0415
 
@@ -148,11 +159,9 @@ def _batch_rows(metadata: Any, schema: Any, columns: list[str]) -> int:
         kind = schema.field(name).type
         offsets = 8 if pa.types.is_large_list(kind) else 4
         width[name] = (kind.value_type.bit_width // 8, offsets)
-    per_row = 1.0
+    sizes = []
     for g in range(metadata.num_row_groups):
         group = metadata.row_group(g)
-        if group.num_rows <= 0:
-            continue
         size = 0
         for c in range(group.num_columns):
             chunk = group.column(c)
@@ -160,35 +169,79 @@ def _batch_rows(metadata: Any, schema: Any, columns: list[str]) -> int:
             if name in width:
                 value, offsets = width[name]
                 size += chunk.num_values * value + group.num_rows * offsets
-        per_row = max(per_row, size / group.num_rows)
-    return max(1, int(TARGET_BATCH_BYTES / per_row))
+        sizes.append(size / group.num_rows if group.num_rows > 0 else 0.0)
+    return sizes
 
 
-def _check_rows(parquet: Any, columns: list[str], rows: int, out: Collector) -> None:
-    """Stream the token columns batch by batch; a read failure ends the scan with one issue."""
+def _batch_rows(per_row: list[float]) -> int:
+    """Rows per batch so one batch is about TARGET_BATCH_BYTES decoded: the widest row group
+    on average sets the pace."""
+    return max(1, int(TARGET_BATCH_BYTES / max(1.0, *per_row)))
+
+
+def _check_rows(parquet: Any, columns: list[str], rows: int, out: Collector,
+                limit: int) -> None:
+    """Stream the token columns batch by batch, row group by row group; a read failure ends
+    the scan with one issue. A row group whose rows are, on average, over max-line-size once
+    decoded is not read at all (a few hundred bytes of Parquet can declare a row of 2**28
+    tokens, gigabytes once decoded): its first row gets ``parquet-row-too-large``."""
     from validator.files.parquet_rows import check_batch  # noqa: PLC0415 - imports pyarrow
 
-    size = _batch_rows(parquet.metadata, parquet.schema_arrow, columns)
-    batches = parquet.iter_batches(batch_size=size, columns=columns)
-    done = 0
-    while True:
-        try:
-            batch = next(batches, None)
-        except Exception as exc:  # truncated or corrupt column data, found while reading
-            where = f"after row {done:,} of {rows:,}" if done else "from its first row"
-            checked = f"rows 1-{done:,} were checked" if done else "no row was checked"
-            out.add_at(None, "parquet-invalid", None,
-                       f"Parquet data is unreadable {where} ({_reason(exc)}): the file is "
-                       f"truncated or corrupt, so {checked}; write the file again")
-            return
-        if batch is None:
+    metadata = parquet.metadata
+    per_row = _row_bytes(metadata, parquet.schema_arrow, columns)
+    size = _batch_rows([row for row in per_row if row <= limit] or [1.0])
+    done = 0  # rows read (or passed over) so far
+    for run, fits in _runs(per_row, limit):
+        run_rows = sum(int(metadata.row_group(g).num_rows) for g in run)
+        if not fits:
+            for g in run:
+                group_rows = int(metadata.row_group(g).num_rows)
+                what = ("row holds" if group_rows == 1
+                        else f"{group_rows:,} rows hold on average")
+                out.add_at(done + 1, "parquet-row-too-large", None,
+                           f"row group {g} (rows {done + 1:,}-{done + group_rows:,}): its {what}"
+                           f" {per_row[g]:,.0f} bytes of tokens once decoded, over the "
+                           f"{limit:,} of max-line-size, so it was not read: cut the samples "
+                           "down to the model's context (or raise max-line-size)")
+                done += group_rows
+            continue
+        batches = parquet.iter_batches(batch_size=size, columns=columns, row_groups=run)
+        start = done
+        while True:
+            try:
+                batch = next(batches, None)
+            except Exception as exc:  # truncated or corrupt column data, found while reading
+                where = f"after row {done:,} of {rows:,}" if done else "from its first row"
+                checked = f"rows 1-{done:,} were checked" if done else "no row was checked"
+                out.add_at(None, "parquet-invalid", None,
+                           f"Parquet data is unreadable {where} ({_reason(exc)}): the file is "
+                           f"truncated or corrupt, so {checked}; write the file again")
+                return
+            if batch is None:
+                break
+            check_batch(batch, done, out)
+            done += batch.num_rows
+        if done - start != run_rows:
             break
-        check_batch(batch, done, out)
-        done += batch.num_rows
     if done != rows:
         out.add_at(None, "parquet-invalid", None,
                    f"Parquet metadata declares {rows:,} rows but the data holds {done:,}: "
                    "the file is corrupt; write it again")
+
+
+def _runs(per_row: list[float], limit: float) -> Iterator[tuple[list[int], bool]]:
+    """The row groups in runs of neighbours that fit ``limit`` or do not: a run that fits is
+    read as one stream of batches (which span its groups, however small they are)."""
+    run: list[int] = []
+    fits = True
+    for g, row in enumerate(per_row):
+        if run and (row <= limit) != fits:
+            yield run, fits
+            run = []
+        fits = row <= limit
+        run.append(g)
+    if run:
+        yield run, fits
 
 
 def _reason(exc: Exception) -> str:

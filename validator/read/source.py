@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from validator.errors import FileAccessError
 
 __all__ = ["BLOCK_SIZE", "MAGIC", "ArchiveError", "BlockReader", "Readable", "Source",
-           "decompress", "is_url", "open_input", "open_source", "sniff", "stat_path"]
+           "decompress", "is_url", "open_input", "open_source", "sniff"]
 
 BLOCK_SIZE = 1 << 20
 
@@ -67,30 +68,34 @@ def open_input(path: str) -> BinaryIO:
     return handle
 
 
-def stat_path(path: str) -> os.stat_result:
-    """``os.stat``, with a missing or unreachable file as :class:`FileAccessError`."""
+def open_source(path: str) -> tuple[Source, BinaryIO]:
+    """Open ``path`` for binary reading, then check that what was opened is a regular file.
+
+    The checks are made on the open descriptor (``fstat``), never on the path before opening:
+    a FIFO swapped in between a ``stat`` and the ``open`` would block the run. ``O_NONBLOCK``
+    makes opening a FIFO return at once (no writer is waited for); it is cleared again for the
+    regular file that is then read.
+    """
     try:
-        return os.stat(path)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         raise FileAccessError(path, "no such file") from None
     except OSError as exc:
-        raise FileAccessError(path, f"cannot read: {exc.strerror or exc}") from None
-
-
-def open_source(path: str) -> tuple[Source, BinaryIO]:
-    """Open ``path`` for binary reading after checking it is a regular, readable file."""
-    st = stat_path(path)
-    if stat.S_ISDIR(st.st_mode):
-        raise FileAccessError(path, "is a directory; pass the dataset files inside it")
-    if not stat.S_ISREG(st.st_mode):
-        raise FileAccessError(
-            path, "not a regular file (a FIFO, socket or device); save the data to a file "
-            "first, or pipe it to `ftdata validate -`"
-        )
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 - the caller closes it
-    except OSError as exc:
         raise FileAccessError(path, f"cannot open: {exc.strerror or exc}") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise FileAccessError(path, "is a directory; pass the dataset files inside it")
+        if not stat.S_ISREG(st.st_mode):
+            raise FileAccessError(
+                path, "not a regular file (a FIFO, socket or device); save the data to a file "
+                "first, or pipe it to `ftdata validate -`"
+            )
+        os.set_blocking(fd, True)
+        handle = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
     return Source(path, st.st_size), handle
 
 
@@ -108,15 +113,31 @@ class ArchiveError(Exception):
 _IN_CHUNK = 1 << 16  # compressed bytes fed at a time: keeps each output block bounded
 
 
+ZSTD_WINDOW_LOG_MAX = 27
+"""A zstd frame may ask for a window of at most 2**27 bytes (128 MiB), zstd's own default limit
+for decompression: a frame that asks for more (``zstd --long=28`` and up, or a forged header)
+is refused rather than allowed to take gigabytes."""
+
+
 def decompress(handle: Readable, kind: str) -> Iterator[bytes]:
     """The decompressed bytes of ``handle`` (gzip or zstd, several members or frames allowed),
-    as they come: data before a truncation or corruption is still yielded, then
-    :class:`ArchiveError` is raised."""
+    as they come, in pieces of at most :data:`BLOCK_SIZE` bytes whatever the ratio (a bomb
+    of a few KB costs a block of memory, not its gigabytes): data before a truncation or
+    corruption is still yielded, then :class:`ArchiveError` is raised."""
     if kind == "gzip":
         return _inflate(handle, _Gzip, zlib.error, "gzip")
-    import zstandard  # noqa: PLC0415 - only for .zst input
+    zstd = _zstd()
+    return _inflate(handle, _Zstd, zstd.ZstdError, "zstd")
 
-    return _inflate(handle, _Zstd, zstandard.ZstdError, "zstd")
+
+def _zstd() -> Any:
+    """The zstd module: the standard library's from Python 3.14, its backport before (imported
+    only for zstd input)."""
+    if sys.version_info >= (3, 14):
+        from compression import zstd  # noqa: PLC0415
+    else:
+        from backports import zstd  # noqa: PLC0415
+    return zstd
 
 
 class _Gzip:
@@ -130,6 +151,11 @@ class _Gzip:
         return self._z.decompress(data, BLOCK_SIZE), self._z.unconsumed_tail
 
     @property
+    def has_output(self) -> bool:
+        """More output is waiting without more input (zlib hands back the input instead)."""
+        return False
+
+    @property
     def eof(self) -> bool:
         return self._z.eof
 
@@ -139,15 +165,20 @@ class _Gzip:
 
 
 class _Zstd:
-    """One zstd frame."""
+    """One zstd frame; output bounded per call, the input it could not use yet kept inside."""
 
     def __init__(self) -> None:
-        import zstandard  # noqa: PLC0415
-
-        self._z = zstandard.ZstdDecompressor().decompressobj()
+        zstd = _zstd()
+        self._z = zstd.ZstdDecompressor(
+            options={zstd.DecompressionParameter.window_log_max: ZSTD_WINDOW_LOG_MAX})
 
     def step(self, data: bytes) -> tuple[bytes, bytes]:
-        return self._z.decompress(data), b""
+        out: bytes = self._z.decompress(data, BLOCK_SIZE)
+        return out, b""
+
+    @property
+    def has_output(self) -> bool:
+        return not self._z.needs_input and not self._z.eof
 
     @property
     def eof(self) -> bool:
@@ -165,7 +196,7 @@ def _inflate(handle: Readable, new: type[_Gzip | _Zstd], error: type[Exception],
     while chunk := handle.read(_IN_CHUNK):
         started = True
         try:
-            while chunk:
+            while chunk or inflater.has_output:
                 out, chunk = inflater.step(chunk)
                 if out:
                     yield out
@@ -174,9 +205,17 @@ def _inflate(handle: Readable, new: type[_Gzip | _Zstd], error: type[Exception],
                     inflater = new()
                     started = bool(chunk)
         except error as exc:
-            raise ArchiveError(f"not valid {name} data: {exc}") from None
+            raise ArchiveError(f"not valid {name} data: {_archive_reason(exc)}") from None
     if started and not inflater.eof:
         raise ArchiveError(f"{name} data ends before its end marker")
+
+
+def _archive_reason(exc: Exception) -> str:
+    reason = str(exc)
+    if "memory" in reason.lower() or "window" in reason.lower():
+        return (f"{reason}; a frame may use a window of at most {1 << ZSTD_WINDOW_LOG_MAX >> 20}"
+                f" MiB: compress again with `zstd --long={ZSTD_WINDOW_LOG_MAX}` or less")
+    return reason
 
 
 def _plain(handle: BinaryIO, block_size: int) -> Iterator[bytes]:
@@ -230,11 +269,16 @@ class BlockReader:
     leaves the reason in ``error``; an I/O error raises :class:`FileAccessError`. ``progress``
     is called after each block with the bytes read from ``stream`` so far (compressed bytes,
     for compressed data).
+
+    ``limit`` bounds the (decompressed) bytes handed out: the block that would cross it ends
+    the iteration, with ``over_limit`` set, so an endless stream (``/dev/zero``) or a bomb
+    ends at the limit instead of never. The lines complete before the limit are handed out;
+    the line it cuts is not.
     """
 
     def __init__(self, stream: BinaryIO, path: str, *, packed: str | None = None,
                  progress: Callable[[int], None] | None = None,
-                 block_size: int = BLOCK_SIZE) -> None:
+                 block_size: int = BLOCK_SIZE, limit: int | None = None) -> None:
         self.stream = stream
         self.path = path
         self.packed = packed
@@ -243,6 +287,9 @@ class BlockReader:
         self.done = 0
         self.lines = 0
         self.error: str | None = None
+        self.limit = limit
+        self.over_limit = False
+        self.cut_line = False  # the bytes handed out end inside a line
         self._raw: _Prefixed | None = None  # the compressed stream, once the first bytes say so
 
     def __iter__(self) -> Iterator[bytes]:
@@ -258,7 +305,18 @@ class BlockReader:
             except OSError as exc:
                 raise FileAccessError(
                     self.path, f"read failed after {self.done} bytes: {exc}") from None
+            if self.limit is not None and self.done + len(block) > self.limit:
+                self.over_limit = True
+                block = block[:block.rfind(b"\n", 0, self.limit - self.done) + 1]
+                if block:
+                    self.done += len(block)
+                    if self._raw is not None:
+                        self.lines += block.count(b"\n")
+                    self.cut_line = False
+                    yield block
+                return
             self.done += len(block)
+            self.cut_line = not block.endswith(b"\n")
             raw = self._raw
             if raw is not None:
                 self.lines += block.count(b"\n")

@@ -19,7 +19,7 @@ from validator.config import Config
 from validator.errors import UsageError
 from validator.limits import LIMITS
 from validator.purposes import FILE_TYPES, PURPOSE_OF_TYPE, check_purpose, compression, file_type
-from validator.read.lines import split_lines
+from validator.read.lines import TooLong, split_lines
 from validator.read.source import BlockReader, Source, open_source
 from validator.report import Report
 from validator.run.parallel import PARALLEL_MIN_BYTES, available_cores, scan_parallel
@@ -125,9 +125,10 @@ def begin(source: Source, purpose: str, config: Config) -> FileCheck:
 def end_jsonl(check: FileCheck, size: int) -> None:
     """The rules that need the whole JSONL file seen; ``size``: its (decompressed) bytes."""
     out, tally, source = check.out, check.tally, check.source
-    if source.size is None and size == 0:
+    cut = "file-too-large" in out.by_code  # reading stopped at the limit (or judged on disk)
+    if source.size is None and size == 0 and not cut:
         out.add_at(None, "file-empty", None, "input is empty (0 bytes)")
-    elif tally.nlines == 0:
+    elif tally.nlines == 0 and not cut:
         what = "only blank lines" if tally.blank_lines else "no lines"
         out.add_at(None, "no-samples", None,
                    f"file has {what}: a dataset needs at least one sample")
@@ -135,7 +136,9 @@ def end_jsonl(check: FileCheck, size: int) -> None:
     # says compressed, and for compressed bytes under a plain name (found by their magic
     # number, so the data read is not the size on disk, which begin() judged already).
     on_disk = 0 if source.size is None or check.packed else source.size
-    if source.size is None or check.packed or size != on_disk:
+    if cut:  # said already
+        pass
+    elif source.size is None or check.packed or size != on_disk:
         _size_rule(size, check.config, out, "data is" if check.packed or on_disk else "input is",
                    judged=on_disk)
     if check.purpose == "batch-api" and size > LIMITS.batch_max_bytes:
@@ -171,8 +174,15 @@ def _validate(source: Source, handle: BinaryIO, purpose: str, *, config: Config,
                              f"rejected lines, not {check.kind}")
         from validator.files.csv import check_tabular  # noqa: PLC0415 - keeps pyarrow lazy
 
-        with _seekable(handle) as seekable:
-            check.tally.nlines = check_tabular(seekable, check.kind, check.out)
+        with _seekable(handle, config.max_file_bytes) as seekable:
+            if seekable is None:
+                check.out.add_at(None, "file-too-large", None,
+                                 f"input is over the limit of {config.max_file_bytes:,} "
+                                 "bytes, so reading stopped there (nothing was checked): "
+                                 "split it into several files")
+            else:
+                check.tally.nlines = check_tabular(seekable, check.kind, check.out,
+                                                   max_line_bytes=config.max_line_bytes)
     return make_report(check)
 
 
@@ -188,10 +198,15 @@ def _scan_jsonl_source(source: Source, handle: BinaryIO, purpose: str, *, config
         return source.size
     if workers > 1:
         handle.seek(0)  # scan_parallel may have read ahead before declining
-    reader = BlockReader(handle, source.path, packed=packed, progress=progress)
+    # A file on disk over max-file-size was judged by its size already, and is read whole
+    cap = max(config.max_file_bytes, source.size or 0)
+    reader = BlockReader(handle, source.path, packed=packed, progress=progress, limit=cap)
     limit = config.max_line_bytes
     if router is None:
-        scan_jsonl(split_lines(reader, limit), purpose, limit, out, tally)
+        lines = split_lines(reader, limit)
+        if source.size is None or packed or reader.packed:  # its size is known only once read
+            lines = _whole_lines(lines, reader)
+        scan_jsonl(lines, purpose, limit, out, tally)
     else:
         lines = router.route(split_lines(reader, limit, spill=router.spill), out)
         scan_jsonl(lines, purpose, limit, out, tally)
@@ -202,21 +217,53 @@ def _scan_jsonl_source(source: Source, handle: BinaryIO, purpose: str, *, config
                    + (f"the last complete line is line {reader.lines:,}" if reader.lines
                       else "no line is complete")
                    + ": re-create or re-download the archive")
+    if reader.over_limit:  # a stream, or compressed data, that goes on past max-file-size
+        if router is not None:
+            raise UsageError(f"{source.path}: more than {cap:,} bytes (max-file-size), so "
+                             "reading stopped there; a split needs every line read, so nothing "
+                             "was written")
+        what = "decompressed data is" if reader.packed else "input is"
+        read = tally.nlines + tally.blank_lines
+        checked = f"lines 1-{read:,} were checked" if read else "no line ended before it"
+        if "file-too-large" not in out.by_code:  # not by its size on disk already
+            out.add_at(None, "file-too-large", None,
+                       f"{what} over the limit of {cap:,} bytes, so reading stopped there "
+                       f"({checked}): split it into several files")
     return reader.done
 
 
+def _whole_lines(lines: Iterator[bytes | TooLong], reader: BlockReader
+                 ) -> Iterator[bytes | TooLong]:
+    """``lines``, less the last one when the reader stopped at its limit: that line was cut
+    there, and its start is not a line of the file to judge."""
+    held = next(lines, None)
+    if held is None:
+        return
+    for line in lines:
+        yield held
+        held = line
+    if not (reader.over_limit and reader.cut_line):
+        yield held
+
+
 @contextmanager
-def _seekable(handle: BinaryIO) -> Iterator[BinaryIO]:
+def _seekable(handle: BinaryIO, cap: int) -> Iterator[BinaryIO | None]:
     """``handle`` itself when it can seek, else a temporary copy (Parquet reads its footer
-    first, so a piped Parquet file is spooled)."""
+    first, so a piped Parquet file is spooled), or None when the stream goes on past ``cap``
+    bytes (the copy stops there)."""
     if handle.seekable():
         yield handle
         return
-    import shutil  # noqa: PLC0415 - only for piped Parquet or CSV
-    import tempfile  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415 - only for piped Parquet or CSV
 
     with tempfile.TemporaryFile() as copy:
-        shutil.copyfileobj(handle, copy, 1 << 20)
+        copied = 0
+        while block := handle.read(1 << 20):
+            copied += len(block)
+            if copied > cap:
+                yield None
+                return
+            copy.write(block)
         copy.seek(0)
         yield copy
 
