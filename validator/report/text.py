@@ -5,12 +5,32 @@ line with ``(x2,000: lines 4, 9, ...)`` after the message."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 
 from validator.issues import Issue, Severity
 from validator.report import Report
 
-__all__ = ["format_issue", "group_lines", "render", "repeats", "use_color"]
+__all__ = ["format_issue", "group_lines", "printable", "render", "repeats", "use_color"]
+
+# What a terminal acts on rather than shows: C0 controls (ESC, CR, LF...), DEL, C1 controls,
+# the Unicode line and paragraph separators and the bidirectional overrides and isolates
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def printable(text: str) -> str:
+    """``text`` with what a terminal would act on written as escapes (``\\x1b``, ``\\n``,
+    ``\\u202e``): a key, role or file name from the data can neither colour the output, move
+    the cursor, nor forge a line that reads as ftdata's own."""
+    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
+
 
 _FLAGS = (
     ("dataset_has_tools", "tools"),
@@ -55,13 +75,14 @@ def use_color(stream: object, environ: Mapping[str, str] | None = None) -> bool:
 
 
 def format_issue(path: str, issue: Issue, *, color: bool = False) -> str:
+    path = printable(path)
     where = f"{path}:{issue.line}:" if issue.line is not None else f"{path}:"
-    json_path = f" {issue.path}:" if issue.path else ""
+    json_path = f" {printable(issue.path)}:" if issue.path else ""
     level = "" if issue.severity is Severity.ERROR else " [warning]"
     code = f"{issue.code}{level}"
     if color:
         code = f"{RED if issue.severity is Severity.ERROR else YELLOW}{code}{RESET}"
-    return f"{where}{json_path} {code} {issue.message}{repeats(issue)}"
+    return f"{where}{json_path} {code} {printable(issue.message)}{repeats(issue)}"
 
 
 def _plural(n: int, word: str) -> str:
@@ -82,7 +103,7 @@ def summary(report: Report, *, color: bool = False) -> str:
     flags = [label for name, label in _FLAGS if getattr(report, name)]
     if flags:
         parts.append("has " + ", ".join(flags))
-    return f"{report.path}: {verdict} ({report.purpose}): " + "; ".join(parts)
+    return f"{printable(report.path)}: {verdict} ({report.purpose}): " + "; ".join(parts)
 
 
 def render(reports: Sequence[Report], *, color: bool = False, quiet: bool = False) -> str:
@@ -103,8 +124,9 @@ def render(reports: Sequence[Report], *, color: bool = False, quiet: bool = Fals
             top = ", ".join(f"{code} x{n:,}" for n, code in shown[:5])
             if len(shown) > 5:
                 top += f", and {len(shown) - 5:,} more"
-            lines.append(f"{report.path}: ... {_plural(report.omitted, 'more issue')} not shown "
-                         f"({top}); raise --max-errors to see them")
+            more = _plural(report.omitted, "more issue")
+            lines.append(f"{printable(report.path)}: ... {more} not shown ({top}); raise "
+                         "--max-errors to see them")
         if not quiet:
             lines.append(summary(report, color=color))
     if len(reports) > 1 and not quiet:

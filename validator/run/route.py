@@ -99,18 +99,19 @@ class FileRouter(Router):
         if isinstance(line, TooLong):
             self._reject(lineno, b"", issues)  # its bytes were spilled already
             return
-        if errors or not line.strip():
+        bare = line  # the line without the BOM that CLEAN does not get
+        if lineno == 1 and self.at_file_start and line.startswith(BOM):
+            bare = line[len(BOM):]
+        if errors or not bare.strip():
             if not issues:  # a blank line with blank-line switched off: still not a sample
                 issues = [Issue(lineno, None, "blank-line", Severity.WARNING,
                                 "blank line: not a sample")]
             self._reject(lineno, line, issues)
             return
-        if lineno == 1 and self.at_file_start and line.startswith(BOM):
-            line = line[len(BOM):]
-        self.clean.write(line)
+        self.clean.write(bare)
         self.clean.write(b"\n")
         counts.clean += 1
-        counts.clean_bytes += len(line) + 1
+        counts.clean_bytes += len(bare) + 1
 
     def _reject(self, lineno: int, line: bytes, issues: list[Issue]) -> None:
         self.rejected.write(line)
