@@ -225,3 +225,25 @@ def test_a_quote_left_open_is_one_csv_error(tmp_path: Path) -> None:
         csv_file.FIELD_CHARS = original
     assert [i.code for i in report.issues] == ["csv-invalid"]
     assert "a quote that is never closed" in report.issues[0].message
+
+
+@pytest.mark.parametrize(("name", "chunk"), [("s.jsonl", _LINE * 4096),
+                                             ("s.parquet", b"\0" * 65536)])
+def test_stats_of_an_endless_stream_stop_at_max_file_size(name: str, chunk: bytes) -> None:
+    from validator.errors import FtdataError
+    from validator.stats.dataset import profile_stream
+
+    stream = Endless(chunk)
+    with pytest.raises(FtdataError, match=r"max-file-size"):
+        profile_stream(cast(BinaryIO, stream), name, config=Config(max_file_bytes=2**20))
+    assert stream.given <= 2 * 2**20
+
+
+def test_stats_of_a_huge_csv_field_stop_at_max_line_size(tmp_path: Path) -> None:
+    from validator.errors import FtdataError
+    from validator.stats.dataset import profile_file
+
+    path = tmp_path / "eval.csv"
+    path.write_bytes(b'prompt,answer\n"' + b"a" * 2**21 + b'",b\n')
+    with pytest.raises(FtdataError, match=r"line 2 is over 1,048,576 bytes"):
+        profile_file(path, "eval", config=Config(max_line_bytes=2**20))

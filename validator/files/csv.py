@@ -16,7 +16,7 @@ from validator.files.parquet import PARQUET_COLUMNS, check_parquet
 from validator.limits import LIMITS
 from validator.read.json_errors import BOM, BOM_MESSAGE, utf8_message
 
-__all__ = ["PARQUET_COLUMNS", "check_tabular"]
+__all__ = ["FIELD_CHARS", "PARQUET_COLUMNS", "CsvLines", "check_tabular"]
 
 _LONE_CR = re.compile(rb"(?<=\r)(?!\n)")  # after a \r that ends a line on its own (old Mac)
 
@@ -40,7 +40,7 @@ def _check_csv(handle: BinaryIO, out: Collector, max_line_bytes: int) -> int:
     rows = 0
     width = 0
     broken = False  # a CSV error was reported: no "no header" or "no data row" on top
-    lines = _Lines(handle, out, max_line_bytes)
+    lines = CsvLines(handle, out, max_line_bytes)
     reader = csv.reader(lines)
     previous = csv.field_size_limit(FIELD_CHARS)  # process-wide: put back below
     try:
@@ -74,7 +74,7 @@ def _check_csv(handle: BinaryIO, out: Collector, max_line_bytes: int) -> int:
     return rows
 
 
-class _Lines:
+class CsvLines:
     """The file's physical lines, decoded, for ``csv.reader`` (which counts them in line_num),
     each read with a bound: a line over ``limit`` bytes ends the reading (``too_long`` holds
     its line number and the limit), so a field of a gigabyte costs the limit, not itself.
@@ -91,7 +91,7 @@ class _Lines:
         self.too_long: tuple[int, int] | None = None
         self._lines = self._decoded()
 
-    def __iter__(self) -> _Lines:
+    def __iter__(self) -> CsvLines:
         return self
 
     def __next__(self) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from validator.config import Config
-from validator.errors import UsageError
+from validator.errors import FtdataError, UsageError
 from validator.formats.detect import detect
 from validator.purposes import FILE_TYPES, PURPOSE_OF_TYPE, check_purpose, compression, file_type
 from validator.read.json_errors import BOM
@@ -178,23 +179,25 @@ def profile_stream(stream: BinaryIO, name: str, purpose: str = "fine-tune", *,
     """:func:`profile_file` of a binary stream (standard input) called ``name``."""
     from validator.stats import records  # noqa: PLC0415 - the other readings, kept apart
 
-    max_line_bytes = (config or Config()).max_line_bytes
+    config = config or Config()
+    max_line_bytes = config.max_line_bytes
     how = reading(name, purpose)
     profile = Profile(name, purpose=purpose, reading=how, context_length=context_length,
                       shares=dict.fromkeys(READINGS[how][2], 0))
     if how == "parquet":
         profile.unit = "rows"
-        records.profile_parquet(stream, profile)
+        records.profile_parquet(stream, profile, config.max_file_bytes)
         return profile
     kept = _Kept(profile, tokenizer)
     if file_type(name) == "csv":
         profile.unit = "rows"
-        for text, key in records.csv_rows(stream, profile):
+        for text, key in records.csv_rows(stream, profile, max_line_bytes):
             kept.add(text, key)
         return kept.finish()
     read_line = {"fine-tune": _profile_line, "batch-api": records.batch_line,
                  "rows": records.row_line}[how]
-    reader = BlockReader(stream, name, packed=compression(name))
+    reader = BlockReader(stream, name, packed=compression(name),
+                         limit=max(config.max_file_bytes, _disk_size(stream)))
     for line in split_lines(reader, max_line_bytes):
         profile.lines += 1
         if isinstance(line, TooLong):
@@ -209,7 +212,20 @@ def profile_stream(stream: BinaryIO, name: str, purpose: str = "fine-tune", *,
             profile.unreadable += 1
             continue
         kept.add(*got)
+    if reader.over_limit:
+        raise FtdataError(f"{name}: over {reader.limit:,} bytes (max-file-size), so reading "
+                          "stopped there; split it into several files")
     return kept.finish()
+
+
+def _disk_size(stream: BinaryIO) -> int:
+    """The size of ``stream`` when it is a regular file (a file over max-file-size on disk is
+    read whole, as validate reads it), else 0."""
+    try:
+        st = os.fstat(stream.fileno())
+    except (OSError, ValueError, AttributeError):  # no descriptor (BytesIO), or closed
+        return 0
+    return st.st_size if stat.S_ISREG(st.st_mode) else 0
 
 
 class _Kept:

@@ -8,16 +8,14 @@ repeats, or None for a line that is not a JSON object.
 from __future__ import annotations
 
 import csv
-import io
-import shutil
 import tempfile
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 import orjson
 
+from validator.config import Config
 from validator.errors import FtdataError
-from validator.read.json_errors import BOM
 from validator.stats.dataset import Profile, Sample
 
 __all__ = ["batch_line", "csv_rows", "profile_parquet", "row_line"]
@@ -67,17 +65,21 @@ def _strings(value: Any, depth: int = 0) -> Iterator[str]:
             yield from _strings(item, depth + 1)
 
 
-def csv_rows(stream: BinaryIO, profile: Profile) -> Iterator[tuple[str, bytes]]:
+def csv_rows(stream: BinaryIO, profile: Profile, max_line_bytes: int
+             ) -> Iterator[tuple[str, bytes]]:
     """The data rows of a CSV file (after its header): a row with another number of cells than
-    the header is unreadable, an empty one blank. Yields (text, duplicate key) per sample."""
-    text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
-    reader = csv.reader(text)
+    the header is unreadable, an empty one blank. Yields (text, duplicate key) per sample.
+    Lines are read as ``ftdata validate`` reads them, bounded by ``max_line_bytes``."""
+    from validator.collect import Collector  # noqa: PLC0415 - only for CSV
+    from validator.files.csv import FIELD_CHARS, CsvLines  # noqa: PLC0415
+
+    lines = CsvLines(stream, Collector(Config()), max_line_bytes)  # issues are validate's
+    reader = csv.reader(lines)
     width = None
+    previous = csv.field_size_limit(FIELD_CHARS)
     try:
         for row in reader:
             if width is None:
-                if row and row[0].startswith(BOM.decode()):
-                    row[0] = row[0][1:]
                 width = len(row)
                 continue
             profile.lines += 1
@@ -93,17 +95,27 @@ def csv_rows(stream: BinaryIO, profile: Profile) -> Iterator[tuple[str, bytes]]:
         raise FtdataError(f"{profile.path}: cannot read as CSV ({exc}) on line "
                           f"{reader.line_num}; `ftdata validate` says more") from None
     finally:
-        text.detach()
+        csv.field_size_limit(previous)
+    if lines.too_long is not None:
+        raise FtdataError(f"{profile.path}: line {lines.too_long[0]:,} is over "
+                          f"{lines.too_long[1]:,} bytes (max-line-size); `ftdata validate` "
+                          "says more")
 
 
-def profile_parquet(stream: BinaryIO, profile: Profile) -> None:
+def profile_parquet(stream: BinaryIO, profile: Profile, max_file_bytes: int) -> None:
     """Rows from the file's metadata; tokens per sample from ``input_ids`` and samples with
     nothing trained from ``labels``, when those columns are there."""
     if not stream.seekable():  # Parquet reads its footer first: spool standard input
         with tempfile.TemporaryFile() as copy:
-            shutil.copyfileobj(stream, copy, 1 << 20)
+            copied = 0
+            while block := stream.read(1 << 20):
+                copied += len(block)
+                if copied > max_file_bytes:
+                    raise FtdataError(f"{profile.path}: over {max_file_bytes:,} bytes "
+                                      "(max-file-size); reading stopped there")
+                copy.write(block)
             copy.seek(0)
-            profile_parquet(copy, profile)
+            profile_parquet(copy, profile, max_file_bytes)
         return
     import pyarrow.compute as pc  # noqa: PLC0415 - heavy, only for Parquet
     import pyarrow.parquet as pq  # noqa: PLC0415
