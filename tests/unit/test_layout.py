@@ -71,7 +71,7 @@ def test_no_module_is_over_the_limit() -> None:
 
 # distribution name -> the module it is imported as (dask[distributed] is there for
 # distributed's Client and LocalCluster)
-_IMPORT_NAMES = {"dask": "distributed"}
+_IMPORT_NAMES = {"dask": "distributed", "backports.zstd": "backports"}
 
 
 def _requirement_names(requirements: list[str]) -> list[str]:
