@@ -6,12 +6,15 @@ in a report. An exception means ftdata could not do its job at all::
     FtdataError                 base of everything ftdata raises on purpose
     ├── UsageError              bad arguments to the library or CLI (exit 2)
     ├── ConfigError             bad [tool.ftdata] table or severity override (exit 2)
-    └── FileAccessError         the input cannot be opened or read (exit 2)
+    ├── FileAccessError         the input cannot be opened or read (exit 2)
+    ├── InputChangedError       the input changed while it was being read (exit 2)
+    └── OutputError             an output cannot be written (exit 2)
 """
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "FileAccessError", "FtdataError", "UsageError"]
+__all__ = ["ConfigError", "FileAccessError", "FtdataError", "InputChangedError", "OutputError",
+           "UsageError"]
 
 
 class FtdataError(Exception):
@@ -37,3 +40,28 @@ class FileAccessError(FtdataError):
     def __reduce__(self) -> tuple[type[FileAccessError], tuple[str, str]]:
         # pickled back from worker processes: rebuild from both fields, not from str(self)
         return (FileAccessError, (self.path, self.reason))
+
+
+class InputChangedError(FtdataError):
+    """The input was replaced, grew or was rewritten while workers were reading it."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"the input changed while it was being validated: {path} {reason}; "
+                         "nothing was written: run again once the file is complete")
+        self.path = path
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type[InputChangedError], tuple[str, str]]:
+        return (InputChangedError, (self.path, self.reason))
+
+
+class OutputError(FtdataError):
+    """An output (a split, a report page) cannot be written: ``reason`` is the system's."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"cannot write {path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type[OutputError], tuple[str, str]]:
+        return (OutputError, (self.path, self.reason))

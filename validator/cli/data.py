@@ -142,6 +142,7 @@ def _count(n: int, noun: str) -> str:
 
 
 def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from validator.atomic import check_target, write_file  # noqa: PLC0415
     from validator.report import Report  # noqa: PLC0415
     from validator.report.html import render_html  # noqa: PLC0415
     from validator.report.text import summary  # noqa: PLC0415
@@ -150,6 +151,7 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if os.path.exists(args.out) and os.path.samefile(args.out, args.file):
         raise UsageError(f"refusing to overwrite the input {args.file}")
+    check_target(args.out)  # before the work: no folder for it, or a folder
     config = config_from_args(args, base=Config(max_errors=REPORT_MAX_ERRORS), file=args.file)
     purpose = purpose_from_args(args, config, args.file)
     tokenizer = _tokenizer(args)
@@ -165,11 +167,7 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             profile, note = None, str(exc)
     except FileAccessError as exc:
         report, profile = Report.unreadable(args.file, purpose, exc.reason), None
-    page = render_html(report, profile, note=note)
-    temp = f"{args.out}.partial"
-    with open(temp, "w", encoding="utf-8") as handle:
-        handle.write(page)
-    os.replace(temp, args.out)
+    write_file(args.out, render_html(report, profile, note=note))  # whole or not at all
     out.write(f"wrote {args.out}\n{summary(report)}\n")
     if not report.readable:
         return 2

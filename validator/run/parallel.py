@@ -7,6 +7,12 @@ the start up to the first sample that has one, so every worker applies the forma
 against the same line a single pass would (for eval data, the first row's keys, likewise).
 The merged report equals the single-worker one: same issues in the same order, same counts,
 flags and statistics.
+
+Workers open the file by its path, so the file's identity (device, inode, size and
+modification time of the descriptor planned on) goes with each job: a worker that opens
+another file (replaced, grown, rewritten) raises :class:`~validator.errors.InputChangedError`,
+and once the workers are done the planned-on descriptor is checked again (a change while they
+read). A changed input is that error, never a report (or a split) mixing two files.
 """
 
 from __future__ import annotations
@@ -22,17 +28,17 @@ import orjson
 
 from validator.collect import Collector, Tally
 from validator.config import Config
-from validator.errors import FtdataError
+from validator.errors import FileAccessError, FtdataError, InputChangedError, OutputError
 from validator.formats.detect import detect
 from validator.read.json_errors import BOM, document_kind
 from validator.read.lines import split_lines
-from validator.read.source import BLOCK_SIZE, open_input, sniff
+from validator.read.source import BLOCK_SIZE, is_url, open_input, sniff
 from validator.run import forkpool
 from validator.run.route import FileRouter, close_parts, join_parts, open_parts
 from validator.run.scan import scan_jsonl
 
-__all__ = ["PARALLEL_MIN_BYTES", "Job", "available_cores", "merge_results", "plan_jobs",
-           "scan_parallel", "scan_range"]
+__all__ = ["PARALLEL_MIN_BYTES", "Identity", "Job", "available_cores", "file_identity",
+           "merge_results", "plan_jobs", "scan_parallel", "scan_range"]
 
 PARALLEL_MIN_BYTES = 64 * 2**20  # below this, starting workers costs more than it saves
 CHUNKS_PER_WORKER = 4  # several ranges per worker even out uneven lines
@@ -138,18 +144,64 @@ class Job:
     known_format: tuple[str, int] | None
     parts: str | None  # quarantine split: the folder for this range's outputs
     first_row: tuple[int, tuple[str, ...]] | None = None  # eval: see first_row
+    identity: Identity | None = None  # the file planned on: the worker checks it opens that
+
+
+Identity = tuple[int, int, int, int]
+"""What tells that a file is the one planned on: device, inode, size, mtime in ns."""
+
+
+def file_identity(fd: int) -> Identity:
+    st = os.fstat(fd)
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _changed(path: str, was: Identity, now: Identity) -> InputChangedError:
+    if now[:2] != was[:2]:
+        return InputChangedError(path, "was replaced by another file")
+    if now[2] != was[2]:
+        return InputChangedError(path, f"went from {was[2]:,} to {now[2]:,} bytes")
+    return InputChangedError(path, "was rewritten")
+
+
+def _open_range(job: Job) -> BinaryIO:
+    """``job``'s file, checked to be the one planned on (when its identity is known)."""
+    if job.identity is None or is_url(job.path):
+        return open_input(job.path)
+    try:  # never blocks: a FIFO renamed over the file would fail the identity check
+        fd = os.open(job.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise InputChangedError(job.path, "was removed") from None
+    except OSError as exc:
+        raise FileAccessError(job.path, f"cannot open: {exc.strerror or exc}") from None
+    try:
+        now = file_identity(fd)
+        if now != job.identity:
+            raise _changed(job.path, job.identity, now)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _read_range(handle: BinaryIO, job: Job) -> Iterator[bytes]:
+    try:
+        yield from _range_blocks(handle, job.end - job.start)
+    except OSError as exc:  # a read error; a write error (split parts) is not raised here
+        raise FileAccessError(job.path, f"cannot read: {exc.strerror or exc}") from None
 
 
 def scan_range(job: Job) -> tuple[Collector, Tally, int]:
     """Worker: scan one byte range; return its issues, tallies and line count."""
     out = Collector(job.config)
     tally = Tally()
-    router = open_parts(job.parts, job.start) if job.parts else None
     limit = job.config.max_line_bytes
     first = dict.fromkeys(job.first_row[1], job.first_row[0]) if job.first_row else None
-    with open_input(job.path) as handle:
+    with _open_range(job) as handle:
+        router = open_parts(job.parts, job.start) if job.parts else None
         handle.seek(job.start)
-        blocks = _range_blocks(handle, job.end - job.start)
+        blocks = _read_range(handle, job)
         if router is None:
             lines = scan_jsonl(split_lines(blocks, limit), job.purpose, limit, out, tally,
                                offset=job.start, known_format=job.known_format,
@@ -174,43 +226,60 @@ def scan_parallel(
     tally: Tally,
     progress: Callable[[int], None] | None = None,
     router: FileRouter | None = None,
+    scratch: str | None = None,
 ) -> bool:
     """Scan ``path`` with ``workers`` processes into ``out`` and ``tally``.
 
     Returns False, having done nothing, when the file cannot be split usefully (one range, or
     no sample with a format in the first range): the caller then scans it in one pass. With a
-    quarantine ``router``, each worker writes its range's outputs to a temporary folder and
-    they are appended to the router's, in file order.
+    quarantine ``router``, each worker writes its range's outputs to a temporary folder (in
+    ``scratch``, a folder beside the outputs, when given) and they are appended to the
+    router's, in file order. Raises :class:`~validator.errors.InputChangedError` when the file
+    is not the same from planning to the end.
     """
-    with _parts_folder(router is not None) as parts:
+    identity = file_identity(handle.fileno())
+    if identity[2] != size:
+        raise _changed(path, (*identity[:2], size, identity[3]), identity)
+    with _parts_folder(router is not None, scratch) as parts:
         # a multiple of the workers: equal ranges then end together
         chunks = workers * max(CHUNKS_PER_WORKER, -(-size // (MAX_CHUNK_BYTES * workers)))
         jobs = plan_jobs(path, handle, size, purpose=purpose, config=config, chunks=chunks,
-                         parts=parts)
+                         parts=parts, identity=identity)
         if jobs is None:
             return False
-        _run(jobs, workers, out, tally, progress)
-        if router is not None and parts is not None:
-            join_parts(parts, (job.start for job in jobs), router)
+        try:
+            _run(jobs, workers, out, tally, progress)
+            now = file_identity(handle.fileno())
+            if now != identity:  # changed in place while the workers read it
+                raise _changed(path, identity, now)
+            if router is not None and parts is not None:
+                join_parts(parts, (job.start for job in jobs), router)
+        except OSError as exc:  # workers raise read errors as FileAccessError: a write error
+            if parts is None:
+                raise
+            folder = os.path.dirname(scratch) if scratch else parts
+            raise OutputError(folder or ".", exc.strerror or str(exc)) from None
     return True
 
 
-def _parts_folder(wanted: bool) -> AbstractContextManager[str | None]:
-    """A temporary folder for the workers' quarantine outputs; None (and no tempfile import)
-    when there is no quarantine split."""
+def _parts_folder(wanted: bool, scratch: str | None) -> AbstractContextManager[str | None]:
+    """A temporary folder (in ``scratch`` when given) for the workers' quarantine outputs;
+    None (and no tempfile import) when there is no quarantine split."""
     if not wanted:
         return nullcontext(None)
     import tempfile  # noqa: PLC0415 - only a quarantine split needs it
 
-    return tempfile.TemporaryDirectory(prefix="ftdata-split-")
+    return tempfile.TemporaryDirectory(prefix=".ftdata-parts-", dir=scratch)
 
 
 def plan_jobs(path: str, handle: BinaryIO, size: int, *, purpose: str, config: Config,
-              chunks: int, parts: str | None = None) -> list[Job] | None:
+              chunks: int, parts: str | None = None,
+              identity: Identity | None = None) -> list[Job] | None:
     """Up to ``chunks`` byte-range jobs for the JSONL file ``path`` (open as ``handle``), or
     None when it cannot be split usefully: a batch file (custom_id uniqueness spans it), one
     range only, compressed bytes (whatever the name says: they are read as one stream), or no
-    sample with a format (eval: no row with keys) in the first range."""
+    sample with a format (eval: no row with keys) in the first range. With the ``identity``
+    of ``handle``, each worker checks that it opens that same file."""
     if purpose == "batch-api":
         return None
     handle.seek(0)
@@ -229,8 +298,8 @@ def plan_jobs(path: str, handle: BinaryIO, size: int, *, purpose: str, config: C
         if first is None:
             return None
     # the first range finds the first row itself, as a single pass does
-    return [Job(path, start, end, purpose, config, known, parts, first if start else None)
-            for start, end in ranges]
+    return [Job(path, start, end, purpose, config, known, parts, first if start else None,
+                identity) for start, end in ranges]
 
 
 Result = tuple[Collector, Tally, int]

@@ -51,8 +51,9 @@ def validate_file(
 
 def run_file(path: str | os.PathLike[str], purpose: str, *, config: Config | None,
              progress: Callable[[int], None] | None, workers: int | None,
-             router: FileRouter | None = None) -> Report:
-    """:func:`validate_file`, with the lines also routed through a quarantine ``router``."""
+             router: FileRouter | None = None, scratch: str | None = None) -> Report:
+    """:func:`validate_file`, with the lines also routed through a quarantine ``router``;
+    ``scratch``: where parallel workers stage their parts of its outputs (beside them)."""
     check_purpose(purpose)
     if workers is not None and workers < 1:
         raise UsageError(f"workers must be at least 1, not {workers}")
@@ -62,7 +63,7 @@ def run_file(path: str | os.PathLike[str], purpose: str, *, config: Config | Non
         workers = available_cores() if big else 1
     with handle:
         return _validate(source, handle, purpose, config=config or Config(), progress=progress,
-                         workers=workers, router=router)
+                         workers=workers, router=router, scratch=scratch)
 
 
 def validate_stream(
@@ -161,12 +162,12 @@ def validate_opened(handle: BinaryIO, name: str, size: int | None,
 
 def _validate(source: Source, handle: BinaryIO, purpose: str, *, config: Config,
               progress: Callable[[int], None] | None, workers: int,
-              router: FileRouter | None = None) -> Report:
+              router: FileRouter | None = None, scratch: str | None = None) -> Report:
     check = begin(source, purpose, config)
     if check.kind == "jsonl":
         size = _scan_jsonl_source(source, handle, purpose, config=config, packed=check.packed,
                                   progress=progress, workers=workers, out=check.out,
-                                  tally=check.tally, router=router)
+                                  tally=check.tally, router=router, scratch=scratch)
         end_jsonl(check, size)
     elif check.kind is not None:
         if router is not None:
@@ -189,12 +190,12 @@ def _validate(source: Source, handle: BinaryIO, purpose: str, *, config: Config,
 def _scan_jsonl_source(source: Source, handle: BinaryIO, purpose: str, *, config: Config,
                        packed: str | None, progress: Callable[[int], None] | None,
                        workers: int, out: Collector, tally: Tally,
-                       router: FileRouter | None) -> int:
+                       router: FileRouter | None, scratch: str | None = None) -> int:
     """Scan JSONL data, in parallel where it pays; return the bytes of (decompressed) data."""
     if (workers > 1 and packed is None and source.size
             and scan_parallel(source.path, handle, source.size, purpose=purpose, config=config,
                               workers=workers, out=out, tally=tally, progress=progress,
-                              router=router)):
+                              router=router, scratch=scratch)):
         return source.size
     if workers > 1:
         handle.seek(0)  # scan_parallel may have read ahead before declining

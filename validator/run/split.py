@@ -4,23 +4,22 @@ Each output is compressed as its name says: ``*.gz`` gzip, ``*.zst`` zstd, anyth
 JSONL; a name that promises another format (``.bz2``, ``.parquet``...) is refused.
 
 Every input line lands in exactly one output, and the counts are checked before anything is
-published: outputs are written under temporary names beside their targets and renamed only
-when complete, so a crash never leaves a half file posing as a whole one. For pipeline
+published: the three outputs are staged in a hidden folder beside their targets and renamed
+into place together once all are complete (``validator.atomic``), so a failure never leaves a
+half file posing as a whole one, nor a new CLEAN beside an old REJECTED. For pipeline
 frameworks, :func:`check_records` gives the same verdicts for an iterable of records.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 import orjson
 
+from validator.atomic import Staged, check_target
 from validator.collect import Collector, Tally
 from validator.config import Config
 from validator.errors import FtdataError, UsageError
@@ -78,9 +77,9 @@ def split_file(path: str | os.PathLike[str], clean: str | os.PathLike[str],
     """Validate ``path`` and split its lines into ``clean`` and ``rejected`` (JSONL only)."""
     source = os.fspath(path)
     targets = _targets(clean, rejected, inputs=[source])
-    return _split(targets, lambda router: run_file(source, purpose, config=config,
-                                                   progress=progress, workers=workers,
-                                                   router=router))
+    return _split(targets, lambda router, scratch: run_file(
+        source, purpose, config=config, progress=progress, workers=workers, router=router,
+        scratch=scratch))
 
 
 def split_stream(stream: BinaryIO, clean: str | os.PathLike[str],
@@ -89,8 +88,8 @@ def split_stream(stream: BinaryIO, clean: str | os.PathLike[str],
                  config: Config | None = None) -> tuple[Report, SplitResult]:
     """:func:`split_file` for a stream read once (stdin), called ``name``."""
     targets = _targets(clean, rejected, inputs=[])
-    return _split(targets, lambda router: run_stream(stream, name, purpose, config=config,
-                                                     progress=None, router=router))
+    return _split(targets, lambda router, _: run_stream(stream, name, purpose, config=config,
+                                                        progress=None, router=router))
 
 
 def _targets(clean: str | os.PathLike[str], rejected: str | os.PathLike[str], *,
@@ -108,40 +107,25 @@ def _targets(clean: str | os.PathLike[str], rejected: str | os.PathLike[str], *,
                     os.path.exists(target) and os.path.samefile(source, target)):
                 raise UsageError(f"refusing to overwrite the input {source} with a split output")
     for target in outputs:
-        folder = os.path.dirname(target) or "."
-        if not os.path.isdir(folder):
-            raise UsageError(f"cannot write {target}: no folder {folder}")
+        check_target(target)
     return result
 
 
-def _split(result: SplitResult, run: Callable[[FileRouter], Report]) -> tuple[Report, SplitResult]:
+def _split(result: SplitResult,
+           run: Callable[[FileRouter, str], Report]) -> tuple[Report, SplitResult]:
+    """``run(router, scratch)`` routes the lines into the staged outputs (``scratch``: a folder
+    for work files on the outputs' disk), which are published together once complete."""
     targets = (result.clean, result.rejected, result.sidecar)
-    temps: list[str] = []
-    try:
-        with ExitStack() as stack:
-            files: list[BinaryIO] = []
-            writers: list[BinaryIO] = []
-            for target in targets:
-                fd, temp = tempfile.mkstemp(dir=os.path.dirname(target) or ".",
-                                            prefix=f".{os.path.basename(target)}.",
-                                            suffix=".partial")
-                temps.append(temp)
-                files.append(stack.enter_context(os.fdopen(fd, "wb")))
-                writers.append(_compressor(files[-1], output_compression(target)))
-            router = FileRouter(*writers)
-            report = run(router)
-            for writer, handle in zip(writers, files, strict=True):
-                if writer is not handle:
-                    writer.close()  # ends the gzip member or zstd frame; leaves handle open
-                handle.flush()
-                os.fsync(handle.fileno())
+    with Staged(targets) as staged:
+        writers = [_compressor(handle, output_compression(target))
+                   for handle, target in zip(staged.files, targets, strict=True)]
+        router = FileRouter(*writers)
+        report = run(router, staged.scratch)
+        for writer, handle in zip(writers, staged.files, strict=True):
+            if writer is not handle:
+                writer.close()  # ends the gzip member or zstd frame; leaves handle open
         _check_counts(report, router.counts)
-        for temp, target in zip(temps, targets, strict=True):
-            os.replace(temp, target)
-        temps.clear()
-    finally:
-        for temp in temps:
-            Path(temp).unlink(missing_ok=True)
+        staged.publish()
     result.counts = router.counts
     return report, result
 
