@@ -4,12 +4,17 @@ part size, and the guards that make sure the bytes sent are the bytes validated.
 urllib3 reads a body through ``read(blocksize)`` (16 KiB) and, before a retry, puts it back
 with ``seek(position)`` at the position ``tell()`` gave at the start: a :class:`FileRange`
 supports exactly that, so a retried PUT resends the same bytes without holding them.
+
+Every read of the file goes through :func:`open_regular`: only a regular file is read, and that
+is checked on the open descriptor, so a FIFO (which would block the open until a writer came)
+or a device (``/dev/zero`` under a dataset's name would stream forever) is refused at once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -17,16 +22,43 @@ from typing import BinaryIO
 from uploader.errors import FileChangedError
 from validator import FileAccessError
 
-__all__ = ["BLOCK_SIZE", "FileRange", "LockstepHasher", "Outgoing", "Snapshot"]
+__all__ = ["BLOCK_SIZE", "FileRange", "LockstepHasher", "NotRegularFile", "Outgoing", "Snapshot",
+           "open_regular"]
 
 BLOCK_SIZE = 1 << 20
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"))
 
 
-def _open(path: str) -> BinaryIO:
+class NotRegularFile(FileAccessError):
+    """A FIFO, a device, a directory: nothing whose bytes can be counted, hashed and sent."""
+
+
+def open_regular(path: str) -> BinaryIO:
+    """``path`` opened for reading, once ``fstat`` of the open descriptor says it is a regular
+    file; else :class:`FileAccessError`. It is opened with ``O_NONBLOCK``, so opening a FIFO
+    returns at once instead of waiting for a writer; the flag is cleared again before reading."""
     try:
-        return open(path, "rb")
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK)
     except OSError as exc:
         raise FileAccessError(path, f"cannot open: {exc.strerror or exc}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _KINDS if test(mode)), "a special file")
+            raise NotRegularFile(path, f"not a regular file ({kind}): only a regular file "
+                                        "can be uploaded (pipe data in with -)")
+        if _NONBLOCK:
+            os.set_blocking(fd, True)  # fcntl F_SETFL without O_NONBLOCK
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+_open = open_regular
 
 
 def _stat(path: str) -> os.stat_result:

@@ -303,10 +303,10 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
         logger.removeHandler(handler)
-        server.close()
+        server.close()  # bounded (LocalServer.close), so a SIGTERM always ends it
+        if previous is not None:  # only now: a second SIGTERM must not break off the close
+            signal.signal(signal.SIGTERM, previous)
     return 0
 
 

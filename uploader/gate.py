@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from uploader.api import FilesClient, check_file
-from uploader.body import LockstepHasher, Outgoing, Snapshot
+from uploader.body import LockstepHasher, NotRegularFile, Outgoing, Snapshot, open_regular
 from uploader.errors import ValidationFailed
 from uploader.multipart import upload_multipart
 from uploader.poll import PollPolicy, wait_processed
@@ -45,6 +45,7 @@ from uploader.protocol import (
 from uploader.single import upload_single
 from validator import (
     Config,
+    FileAccessError,
     Report,
     UsageError,
     check_purpose,
@@ -156,12 +157,17 @@ def upload(
 
 def _packed(path: str) -> str | None:
     """``gzip`` or ``zstd`` when the file's bytes are compressed whatever its name says (the
-    validator reads them decompressed; the upload would send them as they are)."""
+    validator reads them decompressed; the upload would send them as they are). This is the
+    first open of the file: one that is not a regular file (a FIFO, a device) is refused here,
+    before anything reads it or waits on it."""
     try:
-        with open(path, "rb") as handle:
-            return sniff_compression(handle.read(8))
-    except OSError:
-        return None  # the validation that follows reports an unreadable file
+        handle = open_regular(path)
+    except NotRegularFile:
+        raise
+    except FileAccessError:
+        return None  # missing or unreadable: the checks that follow say so
+    with handle:
+        return sniff_compression(handle.read(8))
 
 
 def _check_options(path: str, purpose: str, threshold: int, part_size: int,

@@ -10,21 +10,25 @@ the server (:data:`uploader.session.NOT_IDEMPOTENT`): a repeat could open a seco
 
 The bytes sent are hashed, part by part, and chained into the sha256 of the whole (see
 :class:`_SentHash`): if they are not the bytes whose checksum initiate declared, the upload is
-aborted with :class:`~uploader.errors.FileChangedError` instead of completed.
+aborted with :class:`~uploader.errors.FileChangedError` instead of completed. An interrupt
+(Ctrl-C, SIGTERM, SIGHUP) at any point after initiate answered aborts it too, with one quick try
+(:func:`uploader.cleanup.best_effort`) that never raises over the interrupt.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
 from uploader.api import FilesClient, conflict_file_id
-from uploader.body import BLOCK_SIZE, FileRange, Outgoing
+from uploader.body import BLOCK_SIZE, FileRange, Outgoing, open_regular
+from uploader.cleanup import best_effort
 from uploader.errors import FileChangedError, UnexpectedResponse, UploadError
 from uploader.protocol import (
     MAX_PARTS,
@@ -39,6 +43,7 @@ __all__ = ["Part", "plan_parts", "upload_multipart"]
 
 log = logging.getLogger("uploader")
 _MIB = 2**20
+_INTERRUPT_WAIT = 1.0  # how long an interrupt waits for part threads before the abort
 
 
 @dataclass(frozen=True)
@@ -90,8 +95,10 @@ def upload_multipart(client: FilesClient, out: Outgoing, *, part_size: int = PAR
             raise UnexpectedResponse(f"{what}: 409 without the existing file's id", status=409,
                                      url=resp.url)
         return existing, None, True
-    upload_id, file_id, targets = _targets(client.parse(resp, what), len(parts), resp.url)
+    doc = client.parse(resp, what)
+    upload_id, file_id = doc.get("upload_id"), doc.get("file_id")
     try:
+        upload_id, file_id, targets = _targets(doc, len(parts), resp.url)
         etags, sent = _put_parts(client, out.path, parts, targets=targets,
                                  concurrency=concurrency, on_read=on_read)
         if sent != out.checksum:
@@ -103,8 +110,15 @@ def upload_multipart(client: FilesClient, out: Outgoing, *, part_size: int = PAR
                                "upload_id": upload_id, "file_id": file_id,
                                "parts": [{"part_number": n, "etag": etags[n]}
                                          for n in sorted(etags)]})
-    except BaseException:  # also Ctrl-C: never leave an upload dangling
-        _abort(client, upload_id, file_id)
+    except Exception:  # never leave an upload dangling
+        if isinstance(upload_id, str) and isinstance(file_id, str):
+            _abort(client, upload_id, file_id)
+        raise
+    except BaseException:  # Ctrl-C, SIGTERM, SIGHUP: one quick try, never raising over it
+        if isinstance(upload_id, str) and isinstance(file_id, str):
+            best_effort(client, "POST", "/files/multipart/abort",
+                        what="POST /files/multipart/abort",
+                        json={"upload_id": upload_id, "file_id": file_id})
         raise
     return file_id, unwrap_file(done), False
 
@@ -160,7 +174,7 @@ class _SentHash:
 
     def _chain(self, part: Part) -> str:
         sha = hashlib.sha256()
-        with open(self.path, "rb") as handle:
+        with open_regular(self.path) as handle:
             handle.seek(part.offset)
             left = part.length
             while left > 0:
@@ -204,20 +218,52 @@ def _put_parts(client: FilesClient, path: str, parts: Sequence[Part], *,
                                      status=resp.status_code, url=resp.url)
         return part.number, etag, sent
 
+    todo: queue.SimpleQueue[Part] = queue.SimpleQueue()
+    for part in parts:
+        todo.put(part)
+    done: queue.SimpleQueue[tuple[tuple[int, str, str | None] | None, BaseException | None]] \
+        = queue.SimpleQueue()
+
+    def worker() -> None:
+        while not stop.is_set():
+            try:
+                part = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                done.put((put(part), None))
+            except BaseException as exc:  # handed to the main thread, which raises it
+                done.put((None, exc))
+
+    # Daemon threads: after an interrupt, one waiting on a slow answer must not hold the exit.
+    threads = [threading.Thread(target=worker, daemon=True, name=f"ftdata-part-{n}")
+               for n in range(min(concurrency, len(parts)))]
+    for thread in threads:
+        thread.start()
     etags: dict[int, str] = {}
     hashed = _SentHash(path, parts)
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="ftdata-part") as pool:
-        futures = [pool.submit(put, part) for part in parts]
-        try:
-            for future in as_completed(futures):
-                number, etag, sent = future.result()
-                etags[number] = etag
-                hashed.add(number, sent)  # re-reads while the other parts are on the wire
-        except BaseException:
-            stop.set()
-            for future in futures:
-                future.cancel()
-            raise
+    try:
+        for _ in parts:
+            result, error = done.get()  # a signal interrupts the wait
+            if error is not None:
+                raise error
+            assert result is not None
+            number, etag, sent = result
+            etags[number] = etag
+            hashed.add(number, sent)  # re-reads while the other parts are on the wire
+    except Exception:
+        stop.set()  # the others stop at their next block; wait for them before the abort
+        for thread in threads:
+            thread.join()
+        raise
+    except BaseException:  # interrupted: a part waiting on its answer is left to the exit
+        stop.set()
+        deadline = time.monotonic() + _INTERRUPT_WAIT
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        raise
+    for thread in threads:
+        thread.join()
     return etags, hashed.hexdigest()
 
 

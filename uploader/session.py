@@ -12,11 +12,15 @@
   are the API base URL's: never to presigned storage URLs. Setting it as the session's ``auth``
   also keeps requests from reading ``~/.netrc`` credentials into storage requests.
 - TLS verification is never switched off.
+- A key that cannot travel in a header (:func:`check_api_key`: whitespace, a control character,
+  a character outside latin-1) is refused before any request, without a word of it in the
+  message: the http layer's own error would quote the whole header, ``Bearer <key>``.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +28,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from uploader.errors import MissingApiKey
 from validator import __version__
 
 __all__ = [
@@ -33,6 +38,7 @@ __all__ = [
     "RETRY_STATUSES",
     "BearerAuth",
     "Timeout",
+    "check_api_key",
     "connect_only",
     "is_loopback",
     "make_session",
@@ -106,10 +112,28 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def check_api_key(key: str) -> None:
+    """Raise :class:`MissingApiKey` unless ``key`` can be sent as ``Bearer <key>``: no
+    whitespace (a key read from a CRLF file ends in ``\\r``), no control or formatting
+    character, nothing outside latin-1. The message says what is wrong, never which key."""
+    problem = None
+    if any(ord(c) > 0xFF for c in key):
+        problem = "holds a character that cannot be sent in an HTTP header (not latin-1)"
+    elif key != key.strip():
+        problem = ("starts or ends with whitespace or a line break (read from a file with "
+                   "CRLF line ends?)")
+    elif any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf") for c in key):
+        problem = "holds whitespace or a control character"
+    if problem is not None:
+        raise MissingApiKey(f"the API key (TOGETHER_API_KEY) {problem}: it was not used and "
+                            "nothing was sent; set it to the bare key")
+
+
 class BearerAuth(requests.auth.AuthBase):
     """``Authorization: Bearer <key>`` on requests to the API origin, and on no other request."""
 
     def __init__(self, key: str, api_url: str) -> None:
+        check_api_key(key)
         self._key = key
         self.api_url = api_url.rstrip("/")
         self.origin = origin(api_url)

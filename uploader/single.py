@@ -4,20 +4,25 @@
 
 The PUT body hashes what it sends; if those bytes are not the ones whose checksum was declared
 (the file changed under us, even with its mtime put back), or the PUT fails for good, the file
-is deleted on the server instead of being processed.
+is deleted on the server instead of being processed. So is the file of an upload interrupted
+(Ctrl-C, SIGTERM, SIGHUP) before its preprocess is done, with one quick try
+(:func:`uploader.cleanup.best_effort`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from urllib.parse import quote
 
 from uploader.api import FilesClient, answer_url, conflict_file_id
 from uploader.body import FileRange, Outgoing
-from uploader.errors import FileChangedError, UnexpectedResponse, UploadError
+from uploader.cleanup import best_effort
+from uploader.errors import FileChangedError, UnexpectedResponse, UploadError, printable
 from uploader.protocol import FILE_ID_HEADER
+from validator import FtdataError
 
-__all__ = ["discard", "upload_single"]
+__all__ = ["discard", "discard_quickly", "upload_single"]
 
 log = logging.getLogger("uploader")
 
@@ -43,19 +48,34 @@ def upload_single(client: FilesClient, out: Outgoing,
     if not location or not file_id:
         raise UnexpectedResponse(f"POST /files: 302 without Location or {FILE_ID_HEADER}",
                                  status=302, url=resp.url)
-    with FileRange(out.path, 0, out.size, on_read=on_read, hash_it=True) as body:
-        try:
-            target = answer_url(location, what="POST /files: Location", resp=resp)
+    try:
+        target = answer_url(location, what="POST /files: Location", resp=resp)
+        with FileRange(out.path, 0, out.size, on_read=on_read, hash_it=True) as body:
             client.send("PUT", target, what="PUT to storage", data=body)
             if body.sha256 != out.checksum:
                 raise FileChangedError(out.path, "changed while it was being uploaded (the "
                                                  "bytes sent do not match the checksum)")
-            out.snapshot.check("while it was being uploaded")
-        except UploadError:
-            discard(client, file_id)  # an empty or wrong file must not linger or be processed
-            raise
-    client.preprocess(file_id)
+        out.snapshot.check("while it was being uploaded")
+    except FtdataError:
+        discard(client, file_id)  # an empty or wrong file must not linger or be processed
+        raise
+    except BaseException:  # Ctrl-C, SIGTERM, SIGHUP: the record must not linger either
+        discard_quickly(client, file_id)
+        raise
+    try:
+        client.preprocess(file_id)
+    except FtdataError:
+        raise  # every byte is in: a new upload finds the file (409) and preprocesses it
+    except BaseException:
+        discard_quickly(client, file_id)  # interrupted: the upload did not happen
+        raise
     return file_id, False
+
+
+def discard_quickly(client: FilesClient, file_id: str) -> None:
+    """Delete the file once, quickly, never raising: on the way out of an interrupt."""
+    best_effort(client, "DELETE", f"/files/{quote(file_id, safe='')}",
+                what=f"DELETE /files/{printable(file_id)}")
 
 
 def discard(client: FilesClient, file_id: str) -> None:

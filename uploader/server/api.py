@@ -234,41 +234,63 @@ class ApiHandler(Handler):
         upload = None if doc is None else self._upload(doc)
         if doc is None or upload is None:
             return
-        if upload.state == "completed":  # a repeat after a lost answer
+        with self.ctx.store.lock:  # checked and claimed at once: no PUT or complete between
+            busy = bool(upload.receiving) or upload.state == "completing"
+            problem = self._incomplete(upload, doc.get("parts"))
+            if problem is None:
+                upload.state = "completing"
+        if problem == "completed":  # a repeat after a lost answer
             self.send_json(200, {"file": upload.file.to_json()})
             return
-        listed = doc.get("parts")
-        wanted = [{"part_number": n, "etag": upload.parts[n][0]} if n in upload.parts else None
-                  for n in range(1, upload.num_parts + 1)]
-        if upload.state != "open" or listed != wanted:
-            self.error(400, "parts must list every part once, sorted by part_number, with the "
-                       "ETag its PUT returned", "invalid_request_error")
-            return
-        if sum(upload.parts[n][1] for n in upload.parts) != upload.size:
-            self.error(400, "the parts do not add up to file_size", "invalid_request_error")
+        if problem is not None:
+            self.error(409 if busy else 400, problem,
+                       "conflict" if busy else "invalid_request_error")
             return
         record = upload.file
         sha = hashlib.sha256()
-        with record.path.open("wb") as out:
-            for n in range(1, upload.num_parts + 1):
-                part_path = upload.parts[n][2]
-                with part_path.open("rb") as part:
-                    while block := part.read(1 << 20):
-                        sha.update(block)
-                        out.write(block)
-                part_path.unlink()
+        try:
+            with record.path.open("wb") as out:
+                for n in range(1, upload.num_parts + 1):
+                    with upload.parts[n][2].open("rb") as part:
+                        while block := part.read(1 << 20):
+                            sha.update(block)
+                            out.write(block)
+        except BaseException:
+            upload.state = "open"  # a complete that broke off may be tried again
+            raise
+        for _, _, part_path in upload.parts.values():
+            part_path.unlink()
         record.bytes, record.sha256, record.uploaded = upload.size, sha.hexdigest(), True
         upload.state = "completed"
         self.ctx.store.process(record)
         self.send_json(200, {"file": record.to_json()})
+
+    @staticmethod
+    def _incomplete(upload: MultipartUpload, listed: object) -> str | None:
+        """Why ``upload`` cannot be completed with ``listed`` now (``completed``: it was)."""
+        if upload.state in ("completed", "completing"):
+            return "completed" if upload.state == "completed" else "already being completed"
+        if upload.receiving:
+            return "parts are still being uploaded: complete once every PUT has answered"
+        wanted = [{"part_number": n, "etag": upload.parts[n][0]} if n in upload.parts else None
+                  for n in range(1, upload.num_parts + 1)]
+        if upload.state != "open" or listed != wanted:
+            return ("parts must list every part once, sorted by part_number, with the ETag its "
+                    "PUT returned")
+        if sum(upload.parts[n][1] for n in upload.parts) != upload.size:
+            return "the parts do not add up to file_size"
+        return None
 
     def abort(self) -> None:
         doc = self._json_body()
         upload = None if doc is None else self._upload(doc)
         if upload is None:
             return
-        if upload.state == "open":
-            upload.state = "aborted"
+        with self.ctx.store.lock:
+            aborted = upload.state == "open"
+            if aborted:
+                upload.state = "aborted"  # a part still arriving is dropped when it ends
+        if aborted:
             for _, _, part_path in upload.parts.values():
                 part_path.unlink(missing_ok=True)
             self.ctx.store.delete(upload.file.id)

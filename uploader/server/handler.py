@@ -103,7 +103,8 @@ class Context:
 
 
 class Server(ThreadingHTTPServer):
-    daemon_threads = True
+    daemon_threads = True  # a request thread stuck in its work never holds up close()
+    block_on_close = False
     ctx: Context
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -182,15 +183,22 @@ class Handler(BaseHTTPRequestHandler):
             self.ctx.journal.end(self.record)
 
     def _framing(self) -> tuple[int, str] | None:
-        """Set ``left`` from Content-Length; the error to answer when the body's length cannot
-        be known (a chunked body, a Content-Length that is not a byte count)."""
+        """Set ``left`` from Content-Length; the error to answer, before any body is read, when
+        the body's length cannot be known: a Transfer-Encoding (on any of its lines), a
+        Content-Length that is not a byte count (``-1``, ``+5``, ``0x10``), or several that
+        disagree (lines or a list: which one a proxy reads is anyone's guess)."""
         self.left = 0
-        if self.headers.get("Transfer-Encoding", "identity").strip().lower() != "identity":
+        codings = [c.strip().lower() for line in self.headers.get_all("Transfer-Encoding", [])
+                   for c in line.split(",")]
+        if any(c != "identity" for c in codings):
             return 411, "send the body with a Content-Length, not a Transfer-Encoding"
-        given = (self.headers.get("Content-Length") or "0").strip()
-        if not given.isdigit() or not given.isascii():
+        given = [v.strip() for line in self.headers.get_all("Content-Length", [])
+                 for v in line.split(",")]
+        if not all(v.isascii() and v.isdigit() for v in given):
             return 400, "Content-Length is not a byte count"
-        self.left = int(given)
+        if len({int(v) for v in given}) > 1:
+            return 400, "several Content-Length values that disagree"
+        self.left = int(given[0]) if given else 0
         return None
 
     def authorized(self) -> bool:

@@ -1,13 +1,20 @@
-"""What the local server saw, and what it was told to get wrong: the record of every request
-(headers included, so tests can assert what reached the wire) and the fault plan."""
+"""What the local server saw, and what it was told to get wrong: the record of recent requests
+(headers included, so tests can assert what reached the wire) and the fault plan.
+
+Requests are recorded as they arrive, before the key is checked, so the record is bounded: the
+newest :data:`MAX_RECORDS` requests, and at most :data:`MAX_BYTES` of paths and headers, older
+ones dropped first. Counters (each request's ``seq``, the fault plan's ``nth``) count them all."""
 
 from __future__ import annotations
 
 import threading
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass
 
-__all__ = ["KINDS", "Fault", "Journal", "Recorded"]
+__all__ = ["KINDS", "MAX_BYTES", "MAX_RECORDS", "Fault", "Journal", "Recorded"]
+
+MAX_RECORDS = 2000  # far more than a test sends; a flood of requests keeps only these
+MAX_BYTES = 16 << 20
 
 KINDS = frozenset({
     "create", "upload", "list", "get", "delete", "content", "preprocess",  # API listener
@@ -56,13 +63,21 @@ class Recorded:
     status: int | None = None
     seq: int = 0  # its number among requests of its kind, from 1
 
+    def size(self) -> int:
+        """About what it holds, in bytes: what the journal's byte bound counts."""
+        return 64 + len(self.path) + len(self.query) + sum(
+            len(name) + len(value) for name, value in self.headers.items())
+
 
 class Journal:
     """Thread-safe request log, per-kind counters, fault plan and concurrency peaks."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_records: int = MAX_RECORDS, max_bytes: int = MAX_BYTES) -> None:
+        self.max_records = max_records
+        self.max_bytes = max_bytes
         self._lock = threading.Lock()
-        self._records: list[Recorded] = []
+        self._records: deque[tuple[Recorded, int]] = deque()
+        self._bytes = 0
         self._faults: list[Fault] = []
         self._counts: Counter[str] = Counter()
         self._active: Counter[str] = Counter()
@@ -78,7 +93,12 @@ class Journal:
         with self._lock:
             self._counts[record.kind] += 1
             record.seq = self._counts[record.kind]
-            self._records.append(record)
+            size = record.size()
+            self._records.append((record, size))
+            self._bytes += size
+            while len(self._records) > self.max_records or (
+                    self._bytes > self.max_bytes and len(self._records) > 1):
+                self._bytes -= self._records.popleft()[1]
             self._active[record.kind] += 1
             self._peak[record.kind] = max(self._peak[record.kind], self._active[record.kind])
             return next((f for f in self._faults
@@ -90,7 +110,7 @@ class Journal:
 
     def requests(self, kind: str | None = None, listener: str | None = None) -> list[Recorded]:
         with self._lock:
-            return [r for r in self._records if (kind is None or r.kind == kind)
+            return [r for r, _ in self._records if (kind is None or r.kind == kind)
                     and (listener is None or r.listener == listener)]
 
     def peak(self, kind: str) -> int:

@@ -47,6 +47,7 @@ class StoredFile:
     created_at: int
     bytes: int = 0
     uploaded: bool = False  # every byte is in; what the deprecated ``Processed`` reports
+    receiving: bool = False  # a PUT to its URL is in progress
     sha256: str | None = None  # of the bytes received
     status: str = "PENDING"
     history: list[str] = field(default_factory=lambda: ["PENDING"])
@@ -76,7 +77,8 @@ class MultipartUpload:
     headers: dict[str, str]  # the headers every part PUT must carry
     signature: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     parts: dict[int, tuple[str, int, Path]] = field(default_factory=dict)  # etag, size, where
-    state: str = "open"  # open, completed, aborted
+    receiving: set[int] = field(default_factory=set)  # parts whose PUT is in progress
+    state: str = "open"  # open, completing, completed, aborted
 
 
 def receive(read: Callable[[int], bytes], length: int, dest: Path) -> tuple[int, str, str]:
@@ -153,6 +155,7 @@ class Store:
             self.set_status(record, "QUEUED")
         worker = threading.Thread(target=self._run, args=(record,), daemon=True,
                                   name=f"ftdata-process-{record.id}")
+        self._workers = [w for w in self._workers if w.is_alive()]  # none kept once done
         self._workers.append(worker)
         worker.start()
 
@@ -184,7 +187,10 @@ class Store:
         report.file_id = record.id
         return ("COMPLETED" if report.valid else "INVALID_FORMAT"), report.to_server_dict()
 
-    def close(self) -> None:
+    def close(self, timeout: float = 3.0) -> None:
+        """Stop the processing threads: each ends at its next step; ``timeout`` bounds the
+        wait for them all (one stuck judging a file is a daemon thread, left to the exit)."""
         self._stop.set()
+        deadline = time.monotonic() + timeout
         for worker in self._workers:
-            worker.join(timeout=10)
+            worker.join(timeout=max(0.0, deadline - time.monotonic()))
