@@ -43,7 +43,8 @@ if TYPE_CHECKING:
     from validator.cli.options import add_config_options, config_from_args
     from validator.rules import Rule
     from validator.run.cluster import validate_corpus
-    from validator.run.split import Verdict, check_records, split_file, split_stream
+    from validator.run.records import Verdict, check_records
+    from validator.run.split import split_file, split_stream
 
 __all__ = [
     "FILE_TYPES",
@@ -91,8 +92,8 @@ _LAZY = {
     "add_config_options": "validator.cli.options",
     "config_from_args": "validator.cli.options",
     "validate_corpus": "validator.run.cluster",
-    "Verdict": "validator.run.split",
-    "check_records": "validator.run.split",
+    "Verdict": "validator.run.records",
+    "check_records": "validator.run.records",
     "split_file": "validator.run.split",
     "split_stream": "validator.run.split",
 }

@@ -7,32 +7,25 @@ Every input line lands in exactly one output, and the counts are checked before 
 published: the three outputs are staged in a hidden folder beside their targets and renamed
 into place together once all are complete (``validator.atomic``), so a failure never leaves a
 half file posing as a whole one, nor a new CLEAN beside an old REJECTED. For pipeline
-frameworks, :func:`check_records` gives the same verdicts for an iterable of records.
+frameworks, :func:`validator.run.records.check_records` gives the same verdicts for an
+iterable of records.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, cast
-
-import orjson
+from typing import BinaryIO, cast
 
 from validator.atomic import Staged, check_target
-from validator.collect import Collector, Tally
 from validator.config import Config
 from validator.errors import FtdataError, UsageError
-from validator.issues import Issue, Severity
-from validator.purposes import check_purpose
-from validator.read.lines import TooLong, split_lines
 from validator.report import Report
 from validator.run.pipeline import run_file, run_stream
-from validator.run.route import FileRouter, Router, SplitCounts
-from validator.run.scan import scan_jsonl
+from validator.run.route import FileRouter, SplitCounts
 
-__all__ = ["SplitResult", "Verdict", "check_records", "output_compression", "sidecar_path",
-           "split_file", "split_stream"]
+__all__ = ["SplitResult", "output_compression", "sidecar_path", "split_file", "split_stream"]
 
 
 @dataclass
@@ -151,79 +144,3 @@ def _check_counts(report: Report, counts: SplitCounts) -> None:
         raise FtdataError(
             f"{report.path}: split lost track of lines ({counts.lines} routed, {counts.clean} "
             f"clean + {counts.rejected} rejected, {lines} read); nothing was written")
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """One record's result: ``ok`` when it had no error (then it belongs in CLEAN)."""
-
-    line: int
-    record: Any
-    ok: bool
-    issues: tuple[Issue, ...]
-
-
-class _Capture(Router):
-    """Keeps each line's verdict instead of writing files (for :func:`check_records`)."""
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[bool, tuple[Issue, ...]]] = []
-
-    def finish(self, lineno: int, line: bytes | TooLong, issues: list[Issue]) -> None:
-        ok = not isinstance(line, TooLong) and not any(
-            i.severity is Severity.ERROR for i in issues)
-        self.seen.append((ok, tuple(issues)))
-
-
-def check_records(records: Iterable[Any], purpose: str = "fine-tune", *,
-                  config: Config | None = None, batch: int = 1024) -> Iterator[Verdict]:
-    """Verdicts for records (dicts, or JSON text/bytes of one record) in order, as for the
-    lines of a file: format mixing and batch custom_id uniqueness span the whole iterable.
-    Records are checked ``batch`` at a time, so an endless stream works."""
-    check_purpose(purpose)
-    state = _RecordState(config or Config(), purpose)
-    pending: list[Any] = []
-    for record in records:
-        pending.append(record)
-        if len(pending) >= batch:
-            yield from state.check(pending)
-            pending = []
-    if pending:
-        yield from state.check(pending)
-
-
-class _RecordState:
-    """What carries from one batch of records to the next."""
-
-    def __init__(self, config: Config, purpose: str) -> None:
-        self.config = config
-        self.purpose = purpose
-        self.done = 0  # records checked so far
-        self.known: tuple[str, int] | None = None  # the first sample's format and line
-        self.seen_ids: dict[str, int] = {}  # batch-api custom_id -> line
-
-    def check(self, records: list[Any]) -> list[Verdict]:
-        out = Collector(self.config)
-        tally = Tally()
-        capture = _Capture()
-        # orjson never writes a raw newline; in given JSON text one can only be whitespace
-        block = b"".join(_as_line(r).replace(b"\n", b" ") + b"\n" for r in records)
-        limit = self.config.max_line_bytes
-        scan_jsonl(capture.route(split_lines([block], limit), out), self.purpose, limit, out,
-                   tally, offset=int(self.done > 0), known_format=self.known,
-                   start_line=self.done + 1, batch_ids=self.seen_ids)
-        if self.known is None and tally.format_lines:
-            self.known = min(tally.format_lines.items(), key=lambda item: item[1])
-        verdicts = [Verdict(self.done + k + 1, record, ok, issues)
-                    for k, (record, (ok, issues)) in enumerate(zip(records, capture.seen,
-                                                                   strict=True))]
-        self.done += len(records)
-        return verdicts
-
-
-def _as_line(record: Any) -> bytes:
-    if isinstance(record, bytes):
-        return record.rstrip(b"\r\n")
-    if isinstance(record, str):
-        return record.rstrip("\r\n").encode()
-    return orjson.dumps(record)
