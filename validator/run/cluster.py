@@ -15,7 +15,6 @@ its own unreadable report and the other files are still reported.
 from __future__ import annotations
 
 import glob
-import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from validator.errors import FileAccessError, FtdataError, UsageError
 from validator.purposes import resolve_purpose
 from validator.read.source import Source, is_url, open_input, open_source
 from validator.report import Report
+from validator.run.cores import available_cores
 from validator.run.parallel import Job, merge_results, plan_jobs, scan_range
 from validator.run.pipeline import (
     begin,
@@ -103,7 +103,7 @@ def _client(scheduler: str, workers: int | None) -> Iterator[Any]:
     local_cluster: Any = LocalCluster
     make_client: Any = Client
     if scheduler == "local":
-        with local_cluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+        with local_cluster(n_workers=workers or available_cores(), threads_per_worker=1,
                            processes=True, dashboard_address=":0") as cluster, \
                 make_client(cluster) as client:
             yield client

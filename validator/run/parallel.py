@@ -34,6 +34,7 @@ from validator.read.json_errors import BOM, document_kind
 from validator.read.lines import split_lines
 from validator.read.source import BLOCK_SIZE, is_url, open_input, sniff
 from validator.run import forkpool
+from validator.run.cores import available_cores
 from validator.run.route import FileRouter, close_parts, join_parts, open_parts
 from validator.run.scan import scan_jsonl
 
@@ -46,13 +47,6 @@ MIN_CHUNK_BYTES = 4 * 2**20
 # a range takes a quarter of a second or so: workers finish together on a file of any size,
 # and progress (reported as ranges finish) moves often
 MAX_CHUNK_BYTES = 64 * 2**20
-
-
-def available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def plan_ranges(handle: BinaryIO, size: int, chunks: int) -> list[tuple[int, int]]:
