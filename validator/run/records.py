@@ -119,11 +119,11 @@ class _RecordState:
             self.known = min(tally.format_lines.items(), key=lambda item: item[1])
         verdicts = []
         for k, (record, seen) in enumerate(zip(records, capture.seen, strict=True)):
-            line = self.done + k + 1
+            lineno = self.done + k + 1
             if k in unwritable:  # an error whatever the config: no JSON line can hold it
-                seen = (False, (Issue(line, None, "json-invalid", Severity.ERROR,  # noqa: PLW2901
-                                      unwritable[k]),))
-            verdicts.append(Verdict(line, record, *seen))
+                seen = (False, (Issue(lineno, None, "json-invalid",  # noqa: PLW2901
+                                      Severity.ERROR, unwritable[k]),))
+            verdicts.append(Verdict(lineno, record, *seen))
         self.done += len(records)
         return verdicts
 
