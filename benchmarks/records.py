@@ -149,10 +149,41 @@ def _preference(rng: random.Random, _index: int) -> Record:
             "non_preferred_output": [{"role": "assistant", "content": bad}]}
 
 
+# --- ASCII variants: the same records with every non-ASCII character made a Latin letter ------
+# Building Python strings from non-ASCII text is most of what JSON parsing costs, so speed on
+# ASCII and on multilingual text differ: the variants show both on the same structure.
+
+
+def _ascii_text(text: str) -> str:
+    if text.isascii():
+        return text
+    return "".join(c if c < "\x80" else chr(97 + ord(c) % 26) for c in text)
+
+
+def _ascii(value: Any) -> Any:
+    if isinstance(value, str):
+        return _ascii_text(value)
+    if isinstance(value, list):
+        return [_ascii(item) for item in value]
+    if isinstance(value, dict):
+        return {_ascii_text(key): _ascii(item) for key, item in value.items()}
+    return value
+
+
+def _ascii_maker(maker: Callable[[], Callable[[random.Random, int], Record]],
+                 ) -> Callable[[], Callable[[random.Random, int], Record]]:
+    def make() -> Callable[[random.Random, int], Record]:
+        inner = maker()
+        return lambda rng, index: _ascii(inner(rng, index))
+    return make
+
+
 _MAKERS: dict[str, Callable[[], Callable[[random.Random, int], Record]]] = {
     "conversational": lambda: _conversational,
     "mixed": _mixed_maker,
     "instruction": lambda: _instruction,
     "preference": lambda: _preference,
 }
+_MAKERS["conversational-ascii"] = _ascii_maker(_MAKERS["conversational"])
+_MAKERS["mixed-ascii"] = _ascii_maker(_MAKERS["mixed"])
 DATASETS = tuple(_MAKERS)

@@ -25,6 +25,17 @@ FLAGS: dict[str, dict[str, object]] = {
     "instruction": {"dataset_format": "instruction"},
     "preference": {"dataset_format": "preference_openai"},
 }
+FLAGS["conversational-ascii"] = FLAGS["conversational"]
+FLAGS["mixed-ascii"] = FLAGS["mixed"]
+
+
+@pytest.mark.parametrize("dataset", ["conversational-ascii", "mixed-ascii"])
+def test_ascii_variants_are_ascii(dataset: str) -> None:
+    ascii_lines = generate.pool(dataset, max_bytes=SIZE)
+    multilingual = generate.pool(dataset.removesuffix("-ascii"), max_bytes=SIZE)
+    assert all(line.isascii() for line in ascii_lines)
+    assert not all(line.isascii() for line in multilingual)
+    # the same kinds of sample, as the flags test checks: only the characters differ
 
 
 def test_every_dataset_has_its_expected_flags() -> None:
