@@ -25,10 +25,12 @@ import orjson
 import requests
 from urllib3.util.retry import Retry
 
+from uploader.deadline import DEFAULT_ANSWER_TIMEOUT, AnswerTooSlow
 from uploader.errors import (
     ApiError,
     AuthenticationError,
     MissingApiKey,
+    SlowAnswer,
     TransportError,
     UnexpectedResponse,
     printable,
@@ -166,17 +168,22 @@ def conflict_file_id(resp: requests.Response) -> str | None:
 class FilesClient:
     """The Together Files API at ``base_url`` with ``api_key``.
 
-    ``retry`` is the urllib3 policy (:func:`uploader.session.retry_policy` by default) and
-    ``timeout`` applies to every request. Close it, or use it as a context manager.
+    ``retry`` is the urllib3 policy (:func:`uploader.session.retry_policy` by default),
+    ``timeout`` (connect, read) applies to every socket operation and ``answer_timeout`` (10
+    minutes; None for none) to each whole answer, from the request sent to its last byte read:
+    past it the call fails with :class:`~uploader.errors.SlowAnswer`. Close it, or use it as a
+    context manager.
     """
 
     def __init__(self, api_key: str | None, base_url: str = DEFAULT_BASE_URL, *,
-                 retry: Retry | None = None, timeout: Timeout = DEFAULT_TIMEOUT) -> None:
+                 retry: Retry | None = None, timeout: Timeout = DEFAULT_TIMEOUT,
+                 answer_timeout: float | None = DEFAULT_ANSWER_TIMEOUT) -> None:
         if not api_key:
             raise MissingApiKey("no API key: set TOGETHER_API_KEY")
         self.base_url = _check_base_url(base_url)
         self._auth = BearerAuth(api_key, self.base_url)
         self.session = make_session(self._auth, retry=retry, timeout=timeout,
+                                    answer_timeout=answer_timeout,
                                     pool_maxsize=max(10, PART_CONCURRENCY * 2))
 
     @classmethod
@@ -216,6 +223,8 @@ class FilesClient:
             resp = self.session.request(method, url, allow_redirects=False, stream=True,
                                         hooks={"response": _keep(seen)}, **kwargs)
             whole = _read_body(resp, MAX_ANSWER_BYTES)
+        except AnswerTooSlow as exc:  # never retried: see uploader.deadline
+            raise SlowAnswer(f"{what} failed: {exc}", timeout=exc.timeout, url=url) from None
         except requests.RequestException as exc:
             raise TransportError(f"{what} failed: {self._reason(exc)}", url=url) from None
         except ValueError:  # requests parses a redirect's Location even when not following it

@@ -12,25 +12,31 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import requests
+from urllib3.util.retry import Retry
 
 from uploader.api import FilesClient
+from uploader.session import BearerAuth, make_session
 
 __all__ = ["CLEANUP_TIMEOUT", "best_effort"]
 
 log = logging.getLogger("uploader")
 CLEANUP_TIMEOUT = (2.0, 3.0)  # (connect, read): what one clean-up request may take
+CLEANUP_ANSWER_TIMEOUT = 5.0  # and its whole answer
 
 
 def best_effort(client: FilesClient, method: str, path: str, *, what: str,
                 **kwargs: Any) -> bool:
     """``method path`` on the API, tried once; True when it answered 2xx. Nothing is raised
     (a second Ctrl-C still is: whoever presses it twice wants out now)."""
+    auth = client.session.auth
     try:
-        with requests.Session() as once:  # no retries: the default adapter makes one try
-            resp = once.request(method, client.url(path), auth=client.session.auth,
-                                headers={"User-Agent": client.session.headers["User-Agent"]},
-                                timeout=CLEANUP_TIMEOUT, allow_redirects=False, stream=True,
+        if not isinstance(auth, BearerAuth):
+            raise TypeError("the client's session has no BearerAuth")
+        # the client's own session rules (no proxy for loopback http, the key only to the API
+        # origin, a deadline on the answer), with no retries
+        with make_session(auth, retry=Retry(0, read=False), timeout=CLEANUP_TIMEOUT,
+                          answer_timeout=CLEANUP_ANSWER_TIMEOUT) as once:
+            resp = once.request(method, client.url(path), allow_redirects=False, stream=True,
                                 **kwargs)
             resp.close()
         if 200 <= resp.status_code < 300:

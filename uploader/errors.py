@@ -11,6 +11,7 @@ result says so. An exception means the upload, or a Files API call, could not be
         ├── ApiError                  the API or storage answered an HTTP error, after retries
         │   └── AuthenticationError   401/403 from the API: the key is wrong or lacks rights
         ├── TransportError            no answer at all: refused, reset or timed out, after retries
+        │   └── SlowAnswer            the answer did not arrive whole within its deadline
         ├── UnexpectedResponse        an answer SPEC §5 does not allow (302 without Location, ...)
         └── ProcessingTimeout         the server did not finish processing the file in time
 
@@ -37,6 +38,7 @@ __all__ = [
     "FileChangedError",
     "MissingApiKey",
     "ProcessingTimeout",
+    "SlowAnswer",
     "TransportError",
     "UnexpectedResponse",
     "UploadError",
@@ -120,6 +122,15 @@ class AuthenticationError(ApiError):
 
 class TransportError(UploadError):
     """No HTTP answer: the connection was refused, reset or timed out, after every retry."""
+
+
+class SlowAnswer(TransportError):
+    """The server did not finish its answer (status line, headers and body) within the answer
+    deadline after the request was sent: it answered too slowly, or dripped its answer."""
+
+    def __init__(self, message: str, *, timeout: float, url: str | None = None) -> None:
+        self.timeout = timeout
+        super().__init__(message, url=url)
 
 
 class UnexpectedResponse(UploadError):

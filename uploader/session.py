@@ -7,7 +7,19 @@
 - Requests that are not idempotent (:data:`NOT_IDEMPOTENT`: multipart initiate) go through an
   adapter of their own, mounted on their URL, whose policy (:func:`connect_only`) retries only
   a failure to connect: never once the request may have reached the server.
-- Every request has a timeout, even one a caller forgot to give.
+- Every request has a timeout, even one a caller forgot to give: ``(connect, read)`` on each
+  socket operation, and a deadline on its whole answer, ``answer_timeout`` seconds from the
+  request sent to the answer read (:mod:`uploader.deadline`, which says why it starts once the
+  body is sent), so a server dripping its answer a byte at a time cannot hold a call forever.
+- Plain http carries the key only directly to loopback. A plain-http request to a loopback
+  host never goes through a proxy: requests merges ``HTTP_PROXY``/``ALL_PROXY`` from the
+  environment into every request (over ``session.proxies``), and a proxy would get
+  ``Authorization: Bearer <key>`` in clear text, so the adapter drops the proxies of those
+  requests at the last step, where nothing can merge them back. ``trust_env`` stays on: an
+  https proxy sees only a CONNECT tunnel it cannot read, and ``REQUESTS_CA_BUNDLE`` and
+  company proxies for https still work. A request that would carry the key over plain http to
+  any other host is refused before it is sent (:func:`uploader.api` refuses such a base URL
+  already; this covers any other way in).
 - The API key is attached by :class:`BearerAuth` only to requests whose scheme, host and port
   are the API base URL's: never to presigned storage URLs. Setting it as the session's ``auth``
   also keeps requests from reading ``~/.netrc`` credentials into storage requests.
@@ -28,10 +40,12 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from uploader.deadline import DEFAULT_ANSWER_TIMEOUT, answer_budget, install
 from uploader.errors import MissingApiKey
-from validator import __version__
+from validator import UsageError, __version__
 
 __all__ = [
+    "DEFAULT_ANSWER_TIMEOUT",
     "DEFAULT_TIMEOUT",
     "NOT_IDEMPOTENT",
     "RETRY_METHODS",
@@ -155,29 +169,56 @@ class BearerAuth(requests.auth.AuthBase):
 
 
 class _Adapter(HTTPAdapter):
-    """An HTTPAdapter that gives every request a timeout when the caller gave none."""
+    """An HTTPAdapter that gives every request a timeout when the caller gave none, a deadline
+    on its answer, no proxy for plain http to loopback, and no key over plain http elsewhere."""
 
-    def __init__(self, retry: Retry, timeout: Timeout, pool_maxsize: int) -> None:
+    def __init__(self, retry: Retry, timeout: Timeout, pool_maxsize: int,
+                 answer_timeout: float | None) -> None:
         self.default_timeout = timeout
+        self.answer_timeout = answer_timeout
         super().__init__(max_retries=retry, pool_maxsize=pool_maxsize)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        install(self.poolmanager)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        return install(super().proxy_manager_for(proxy, **proxy_kwargs))
 
     def send(self, request: requests.PreparedRequest, *args: Any,
              **kwargs: Any) -> requests.Response:
         if not args and kwargs.get("timeout") is None:  # Session.send passes keywords only
             kwargs["timeout"] = self.default_timeout
-        return super().send(request, *args, **kwargs)
+        scheme, host, _ = origin(request.url or "")
+        if scheme == "http":
+            if is_loopback(host):
+                kwargs["proxies"] = {}  # straight to loopback, whatever the environment says
+            elif "Authorization" in request.headers:
+                raise UsageError(f"refusing to send the API key in clear text to {host}: use "
+                                 "https (plain http is only allowed to a loopback address)")
+        with answer_budget(self.answer_timeout):
+            return super().send(request, *args, **kwargs)
 
 
 def make_session(auth: BearerAuth, *, retry: Retry | None = None,
-                 timeout: Timeout = DEFAULT_TIMEOUT, pool_maxsize: int = 10) -> requests.Session:
-    """A session with the retry policy, default timeout and origin-bound auth mounted; the
-    :data:`NOT_IDEMPOTENT` paths under ``auth.api_url`` get the :func:`connect_only` policy."""
+                 timeout: Timeout = DEFAULT_TIMEOUT,
+                 answer_timeout: float | None = DEFAULT_ANSWER_TIMEOUT,
+                 pool_maxsize: int = 10) -> requests.Session:
+    """A session with the retry policy, default timeout, answer deadline (``answer_timeout``
+    seconds, None for none; see :mod:`uploader.deadline`) and origin-bound auth mounted; the
+    :data:`NOT_IDEMPOTENT` paths under ``auth.api_url`` get the :func:`connect_only` policy.
+
+    Worst case of one call, with ``n`` = 1 + the policy's connect + read + status retries: ``n``
+    times (connect timeout + sending + ``answer_timeout``), plus the backoff sleeps; a deadline
+    that passes ends the call (it is not retried), so only earlier attempts that ended in time
+    for another reason (a 5xx, a read timeout) add their time.
+    """
     session = requests.Session()
     policy = retry if retry is not None else retry_policy()
-    adapter = _Adapter(policy, timeout, pool_maxsize)
+    adapter = _Adapter(policy, timeout, pool_maxsize, answer_timeout)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
-    once = _Adapter(connect_only(policy), timeout, pool_maxsize)
+    once = _Adapter(connect_only(policy), timeout, pool_maxsize, answer_timeout)
     for path in NOT_IDEMPOTENT:  # the longest matching prefix picks the adapter
         session.mount(auth.api_url + path, once)
     session.auth = auth
