@@ -8,9 +8,9 @@ Everything about the data is in the returned :class:`Report`; exceptions
 (:mod:`validator.errors`) mean the file could not be read or the call was wrong.
 
 The names below are the public API, and the only ones the uploader uses (a test pins
-``__all__``). The quarantine split, the Dask corpus run, the rule registry and the option
-helpers for commands that plug into ``ftdata`` load on first use, so ``import validator``
-stays small.
+``__all__``). The quarantine split, the Dask corpus run, the rule registry, the model table
+(``find_model``, ``ModelLimits``) and the option helpers for commands that plug into
+``ftdata`` load on first use, so ``import validator`` stays small.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from validator.run.pipeline import validate_bytes, validate_file, validate_strea
 
 if TYPE_CHECKING:
     from validator.cli.options import add_config_options, config_from_args
+    from validator.models import ModelLimits, find_model
     from validator.rules import Rule
     from validator.run.cluster import validate_corpus
     from validator.run.records import Verdict, check_records
@@ -58,6 +59,7 @@ __all__ = [
     "FileType",
     "FtdataError",
     "Issue",
+    "ModelLimits",
     "Progress",
     "Purpose",
     "Report",
@@ -72,6 +74,7 @@ __all__ = [
     "compression",
     "config_from_args",
     "file_type",
+    "find_model",
     "format_size",
     "load_config",
     "parse_size",
@@ -89,6 +92,8 @@ __all__ = [
 _LAZY = {
     "RULES": "validator.rules",
     "Rule": "validator.rules",
+    "ModelLimits": "validator.models",
+    "find_model": "validator.models",
     "add_config_options": "validator.cli.options",
     "config_from_args": "validator.cli.options",
     "validate_corpus": "validator.run.cluster",

@@ -1,4 +1,5 @@
-"""The Files API listener: every endpoint of SPEC §5 under ``/v1``, behind a bearer key.
+"""The Files API listener: every endpoint of SPEC §5 under ``/v1``, behind a bearer key, and
+the model limits endpoint (``GET /fine-tunes/models/limits``, :mod:`uploader.server.models`).
 
 ``POST /files`` takes its fields as ``multipart/form-data`` (the docs, SDK 3.x) or
 form-urlencoded (SDK 1.x), with ``checksum`` optional (SDK 1.x sends none). Idempotent where the
@@ -21,6 +22,7 @@ import orjson
 
 from uploader.protocol import FILE_ID_HEADER, FILE_TYPES, MAX_PARTS, PART_MIN_BYTES, PURPOSES
 from uploader.server.handler import BadForm, Form, Handler, Route, parse_form
+from uploader.server.models import Refusal, model_limits
 from uploader.server.store import MultipartUpload, StoredFile
 
 __all__ = ["ApiHandler"]
@@ -49,6 +51,7 @@ class ApiHandler(Handler):
         _r("DELETE", f"/files/{_ID}", "delete", "delete_file"),
         _r("GET", f"/files/{_ID}/content", "content", "content"),
         _r("POST", f"/files/{_ID}/preprocess", "preprocess", "preprocess"),
+        _r("GET", "/fine-tunes/models/limits", "limits", "limits"),
     )
 
     def authorized(self) -> bool:
@@ -296,6 +299,18 @@ class ApiHandler(Handler):
             self.ctx.store.delete(upload.file.id)
         self.send_json(200, {"upload_id": upload.id, "file_id": upload.file.id,
                              "status": upload.state})
+
+    # -- models ----------------------------------------------------------------------------
+
+    def limits(self) -> None:
+        """``GET /fine-tunes/models/limits?model_name=M``: see :mod:`uploader.server.models`."""
+        answer = model_limits(self.record.query)
+        if isinstance(answer, Refusal) and answer.param:
+            self.error(answer.status, answer.message, answer.type, param=answer.param)
+        elif isinstance(answer, Refusal):
+            self.error(answer.status, answer.message, answer.type)
+        else:
+            self.send_json(200, answer)
 
     # -- reading and deleting --------------------------------------------------------------
 

@@ -19,6 +19,7 @@ MAX_BYTES = 16 << 20
 KINDS = frozenset({
     "create", "upload", "list", "get", "delete", "content", "preprocess",  # API listener
     "initiate", "complete", "abort",
+    "limits",  # the model limits endpoint (GET /fine-tunes/models/limits)
     "put", "part",  # storage listener: a single upload's PUT, a multipart part's PUT
     "unknown",
 })

@@ -21,6 +21,7 @@ from typing import BinaryIO, TextIO
 
 from validator import __version__
 from validator.cli import data as cli_data
+from validator.cli import models as cli_models
 from validator.cli import rules as cli_rules
 from validator.cli.options import (
     FileSettings,
@@ -43,7 +44,7 @@ PROGRESS_MIN_BYTES = 32 * 2**20
 
 
 Run = Callable[[argparse.Namespace, TextIO, TextIO], int]
-BUILTIN = ("validate", "rules", "stats", "report", "schema")
+BUILTIN = ("validate", "rules", "stats", "report", "schema", "models")
 
 
 def _load_plugins(sub: argparse._SubParsersAction[argparse.ArgumentParser], err: TextIO) -> None:
@@ -109,6 +110,7 @@ def _parser(argv: Sequence[str], err: TextIO) -> argparse.ArgumentParser:
     sc.add_argument("name", nargs="?", metavar="NAME")
     sc.set_defaults(run=_schema)
     cli_data.register(sub)
+    cli_models.register(sub)
     if not argv or argv[0] not in BUILTIN:
         _load_plugins(sub, err)
     return parser
