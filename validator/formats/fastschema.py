@@ -15,7 +15,9 @@ Schemas come from untrusted files, so the rule of the generator is: no text of t
 goes into the source. Property names, enum values, compiled patterns, bounds and lengths are
 passed in the ``exec`` namespace as constants (``c1``, ``c2``, ...); the source holds only
 names the generator makes (``f*`` functions, ``x*`` locals, ``c*`` constants) and fixed
-templates, and it runs without builtins except the few it names.
+templates, and it runs without builtins except the few it names. A ``pattern`` is searched on
+a time budget (patterns.py): one that runs out of it says no, and jsonschema (whose pattern
+keywords are on the same budget, see schemakeywords.py) has the last word, as for any no.
 
 The fast check's "yes" is final; its "no" means "ask jsonschema", which gives the message and
 has the last word (so a check may say no whenever it is unsure). A schema with any keyword
@@ -32,6 +34,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import Any
+
+from validator.formats.patterns import fast_search
 
 __all__ = ["compile_fast"]
 
@@ -291,8 +295,8 @@ class _Generator:
             pattern = schema["pattern"]
             if not isinstance(pattern, str):
                 raise _Unsupported("pattern")
-            search = self.const(re.compile(pattern).search)
-            lines.append(f"if {search}({x}) is None: return False")
+            search = self.const(fast_search(pattern))  # on a time budget: see patterns.py
+            lines.append(f"if not {search}({x}): return False")
         return lines
 
     def lengths(self, schema: dict[str, Any], keys: tuple[str, str], x: str) -> list[str]:

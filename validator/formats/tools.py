@@ -8,6 +8,10 @@ jsonschema (about 0.1 s to import and prepare) is loaded only when it must judge
 inside the subset ``fastschema`` covers is known valid and gets a fast check, and jsonschema
 waits for a call whose arguments fail that check (it then gives the message). A schema outside
 the subset is checked against the metaschema and validated by jsonschema from the start.
+
+The schemas' regular expressions (``pattern``, ``patternProperties``) run on a time budget in
+both (patterns.py): a pattern that backtracks past it is skipped, the call passes it, and the
+call gets a ``tool-pattern-unchecked`` warning naming where the pattern is.
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from validator.collect import Collector
+from validator.formats.bytecache import ByteCache
 from validator.formats.describe import describe
 from validator.formats.fastschema import Check, compile_fast
+from validator.formats.patterns import BUDGET, locations, noting
 from validator.issues import Location, json_path
 from validator.rules.codes import Code
 
@@ -42,21 +48,30 @@ class Params:
 
     def validator(self) -> Validator:
         if self._validator is None:
-            import jsonschema  # noqa: PLC0415 - see the module docstring
+            from validator.formats.schemakeywords import (  # noqa: PLC0415 - loads jsonschema
+                validator_class,
+            )
 
-            cls = jsonschema.validators.validator_for(self.schema,
-                                                      default=jsonschema.Draft202012Validator)
-            self._validator = cls(self.schema)
+            self._validator = validator_class(self.schema)(self.schema)
         return self._validator
 
 
 # name -> its compiled parameters (None: no usable schema)
 Declared = dict[str, "Params | None"]
 
+# Both caches are bounded in entries and in bytes: the size of an entry is the length of its
+# key (the JSON of the schema or tools list), a fair proxy for what its value holds (the parsed
+# schema, its generated check or jsonschema validator), which grows with it. 32 MiB of keys
+# each, 64 MiB in all, keep hundreds of large distinct tool lists and thousands of ordinary
+# ones; a key over 2 MiB is not cached at all (compiled again when it repeats: it is rare, and
+# its own size dwarfs the cost). Entry-count only, 3,000 tool lists of 1 MB held 3.78 GB.
 _CACHE_LIMIT = 4096
-_cache: dict[bytes, Params | str] = {}
+_CACHE_BYTES = 32 << 20  # per cache
+_ENTRY_BYTES = 2 << 20
+_cache: ByteCache[bytes, Params | str] = ByteCache(_CACHE_LIMIT, _CACHE_BYTES, _ENTRY_BYTES)
 _Recorded = tuple[Code, Location, str]
-_tools_cache: dict[tuple[Location, bytes], tuple[Declared | None, list[_Recorded]]] = {}
+_tools_cache: ByteCache[tuple[Location, bytes], tuple[Declared | None, list[_Recorded]]] = (
+    ByteCache(_CACHE_LIMIT, _CACHE_BYTES, _ENTRY_BYTES))
 
 
 class _Recorder:
@@ -80,17 +95,17 @@ def _compile(schema: dict[str, Any]) -> Params | str:
         return found
     fast = compile_fast(schema)  # not None: the schema is valid, no metaschema check needed
     result = Params(schema, fast) if fast is not None else _compile_slow(schema)
-    if len(_cache) >= _CACHE_LIMIT:
-        _cache.clear()
-    _cache[key] = result
+    _cache.put(key, result, len(key))
     return result
 
 
 def _compile_slow(schema: dict[str, Any]) -> Params | str:
     import jsonschema  # noqa: PLC0415 - see the module docstring
 
+    from validator.formats.schemakeywords import validator_class  # noqa: PLC0415
+
     try:
-        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+        cls = validator_class(schema)  # pattern keywords on a time budget (patterns.py)
         cls.check_schema(schema)
         return Params(schema, None, cls(schema))
     except jsonschema.SchemaError as exc:
@@ -110,9 +125,7 @@ def check_tools(tools: Any, path: Location, out: Collector) -> Declared | None:
     if cached is None:
         recorder = _Recorder()
         cached = (_check_tools(tools, path, recorder), recorder.issues)
-        if len(_tools_cache) >= _CACHE_LIMIT:
-            _tools_cache.clear()
-        _tools_cache[key] = cached
+        _tools_cache.put(key, cached, len(key[1]))
     declared, issues = cached
     for code, where, message in issues:
         out.add(code, where, message)
@@ -251,13 +264,35 @@ def _check_arguments(fn: dict[str, Any], path: Location, out: Collector, name: s
     from jsonschema.exceptions import best_match  # noqa: PLC0415 - see the module docstring
 
     try:
-        error = best_match(schema.validator().iter_errors(args))
+        with noting() as unchecked:  # the patterns that ran out of time (patterns.py)
+            error = best_match(schema.validator().iter_errors(args))
+    except RecursionError:  # the arguments, not the schema: too deep for jsonschema (or its
+        out.add("tool-arguments-schema", path,  # message, which quotes the value)
+                f"arguments are nested too deeply to check against the parameters of tool "
+                f"{name!r}: flatten them")
+        return
     except Exception as exc:  # e.g. an unresolvable $ref, met only while validating
         out.add("tool-schema-invalid", path,
                 f"parameters of tool {name!r} cannot be applied: {exc}")
         return
+    for source in unchecked:
+        _unchecked(schema.schema, source, path, out, name)
     if error is not None:
         where = json_path(tuple(error.absolute_path), root="arguments")
         out.add("tool-arguments-schema", path,
                 f"arguments do not match the parameters of tool {name!r}: "
                 f"{error.message}" + (f" (at {where})" if error.absolute_path else ""))
+
+
+def _unchecked(schema: dict[str, Any], source: str, path: Location, out: Collector,
+               name: str | None) -> None:
+    """Warn that the arguments at ``path`` were not checked against the pattern ``source``."""
+    found = locations(schema, source)
+    where = json_path(found[0], root="parameters") if found else "parameters"
+    more = f" (and {len(found) - 1} more places)" if len(found) > 1 else ""
+    shown = source if len(source) <= 80 else source[:77] + "..."
+    out.add("tool-pattern-unchecked", path,
+            f"the pattern {shown!r} at {where}{more} of tool {name!r} backtracks too much to "
+            f"check in {BUDGET:g} s: the arguments were not checked against it; simplify the "
+            "pattern (avoid nested quantifiers such as (a+)+ and overlapping alternatives "
+            "such as (a|aa)+)")
