@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from validator.config import Config
 from validator.issues import GROUP_LINES, Issue, Location, Severity
 from validator.rules.codes import Code
 from validator.stats.sketch import Sketch
+
+if TYPE_CHECKING:
+    from validator.models.check import TokenTally
 
 __all__ = ["Collector", "Tally"]
 
@@ -189,7 +193,7 @@ class Tally:
 
     __slots__ = ("blank_lines", "chars", "format_lines", "formats", "has_message_weights",
                  "has_parallel_tool_calls", "has_reasoning", "has_sample_weights", "has_tools",
-                 "is_multimodal", "messages", "nlines")
+                 "is_multimodal", "messages", "nlines", "tokens")
 
     def __init__(self) -> None:
         self.nlines = 0
@@ -204,6 +208,7 @@ class Tally:
         self.has_reasoning = False
         self.messages = Sketch()
         self.chars = Sketch()
+        self.tokens: TokenTally | None = None  # with --model (validator.models.check)
 
     def merge(self, other: Tally, shift: int) -> None:
         """Add the tallies of the next piece of the same file, its lines moved by ``shift``."""
@@ -221,3 +226,7 @@ class Tally:
         self.has_reasoning |= other.has_reasoning
         self.messages.merge(other.messages)
         self.chars.merge(other.chars)
+        if other.tokens is not None:
+            if self.tokens is None:
+                self.tokens = other.tokens.empty()
+            self.tokens.merge(other.tokens, shift)

@@ -35,13 +35,16 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from validator.errors import ConfigError, UsageError
 from validator.issues import Severity
 from validator.limits import LIMITS
 from validator.purposes import PURPOSES
 from validator.rules.codes import CODES, DEFAULT_SEVERITY, Code
+
+if TYPE_CHECKING:
+    from validator.models.settings import ModelSettings
 
 __all__ = ["Config", "find_pyproject", "load_config", "parse_size", "resolve_config"]
 
@@ -85,6 +88,8 @@ class Config:
     """The ``per-file-ignores`` table: (glob, codes) pairs, globs relative to ``root``."""
     root: str | None = None
     """The folder of the pyproject.toml the settings were read from (None: none read)."""
+    model: ModelSettings | None = None
+    """The model to check samples against (``--model``, SPEC §6); None: no model checks."""
 
     def for_file(self, path: str | os.PathLike[str]) -> Config:
         """A copy with the ``per-file-ignores`` codes whose glob matches ``path`` switched
@@ -184,8 +189,11 @@ def find_pyproject(start: Path) -> Path | None:
     return None
 
 
+# the model checks' keys, read by validator.models.settings (its KEYS, which a test compares)
+_MODEL_KEYS = ("model", "max-seq-length", "training-method", "train-on-inputs", "full-training",
+               "tokenizer", "chat-template")
 _KEYS = {"max-errors", "max-file-size", "sdk-max-file-size", "max-line-size", "strict",
-         "ignore", "warn", "error", "purpose", "per-file-ignores"}
+         "ignore", "warn", "error", "purpose", "per-file-ignores", *_MODEL_KEYS}
 
 
 def resolve_config(
@@ -287,6 +295,10 @@ def from_table(table: Mapping[str, Any], where: str = "config", *,
             cfg = replace(cfg, purpose=purpose)
         if "per-file-ignores" in table:
             cfg = replace(cfg, per_file_ignores=_per_file(table["per-file-ignores"]))
+        if any(key in table for key in _MODEL_KEYS):
+            from validator.models.settings import settings_from_table  # noqa: PLC0415
+
+            cfg = replace(cfg, model=settings_from_table(table))
         return cfg.with_overrides(strict=strict, **lists)
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None

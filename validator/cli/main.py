@@ -26,6 +26,7 @@ from validator.cli import rules as cli_rules
 from validator.cli.options import (
     FileSettings,
     add_config_options,
+    add_model_options,
     config_from_args,
     purpose_from_args,
 )
@@ -102,6 +103,7 @@ def _parser(argv: Sequence[str], err: TextIO) -> argparse.ArgumentParser:
     v.add_argument("--workers", type=int, metavar="N",
                    help="processes per file (default: all cores for JSONL files of 64 MiB "
                         "or more, else 1); the report is the same for any N")
+    add_model_options(v)
 
     cli_rules.register(sub)
     sc = sub.add_parser("schema", help="list the JSON Schemas of the formats, or print one",

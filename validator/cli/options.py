@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import argparse
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from validator.config import Config, resolve_config
 from validator.errors import UsageError
 from validator.purposes import Purpose, resolve_purpose
 
-__all__ = ["FileSettings", "add_config_options", "config_from_args", "purpose_from_args"]
+__all__ = ["FileSettings", "add_config_options", "add_model_options", "config_from_args",
+           "purpose_from_args"]
+
+# validator.models.settings' TRAINING_METHODS and TRAIN_ON_INPUTS (a test compares): written
+# out so that the CLI starts without importing the model package
+_METHODS = ("auto", "sft", "dpo")
+_INPUTS = ("auto", "true", "false")
 
 
 def _codes(value: str) -> list[str]:
@@ -46,6 +53,51 @@ def add_config_options(parser: argparse.ArgumentParser, *, severities: bool = Tr
                         help="rule codes or globs to report as errors")
 
 
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """``--model`` and what shapes its checks (SPEC §6), over ``[tool.ftdata]``'s keys."""
+    group = parser.add_argument_group(
+        "model checks", "count tokens as MODEL sees them and warn about what truncation cuts "
+                        "(needs ftdata[tokens]; `ftdata models` lists the models)")
+    group.add_argument("--model", metavar="MODEL", help="the model to fine-tune")
+    group.add_argument("--max-seq-length", type=int, metavar="N",
+                       help="the job's max_seq_length (default: the model's)")
+    group.add_argument("--training-method", choices=_METHODS,
+                       help="whose limit applies (default auto: DPO for preference data)")
+    group.add_argument("--train-on-inputs", choices=_INPUTS,
+                       help="which tokens train (default auto: the prompt is masked)")
+    group.add_argument("--full-training", action="store_true", default=None,
+                       help="full fine-tuning instead of LoRA (LoRA DPO halves the context)")
+    group.add_argument("--tokenizer", metavar="PATH|HUB_ID",
+                       help="a folder with tokenizer.json and tokenizer_config.json, a "
+                            "tokenizer.json, a hub id or mistral:vN (default: the model's own)")
+    group.add_argument("--chat-template", metavar="FILE",
+                       help="the Jinja chat template (with a bare tokenizer.json)")
+    parser.set_defaults(model_options=True)  # stats has a --tokenizer of its own
+
+
+def _model_flags(cfg: Config, args: argparse.Namespace) -> Config:
+    if not getattr(args, "model_options", False):
+        return cfg
+    flags = {"max_seq_length": getattr(args, "max_seq_length", None),
+             "training_method": getattr(args, "training_method", None),
+             "train_on_inputs": getattr(args, "train_on_inputs", None),
+             "full_training": getattr(args, "full_training", None),
+             "tokenizer": getattr(args, "tokenizer", None),
+             "chat_template": getattr(args, "chat_template", None)}
+    model = getattr(args, "model", None)
+    if model is None and not any(v is not None for v in flags.values()):
+        return cfg
+    from validator.models.settings import ModelSettings, check_values  # noqa: PLC0415
+
+    if model is None and cfg.model is None:
+        given = [f"--{k.replace('_', '-')}" for k, v in flags.items() if v is not None]
+        raise UsageError(f"{', '.join(given)} need(s) --model (or model in [tool.ftdata])")
+    settings = cfg.model if model is None or (cfg.model and cfg.model.model == model) \
+        else ModelSettings(model)
+    assert settings is not None
+    return replace(cfg, model=check_values(settings.merged(**flags)))
+
+
 def config_from_args(args: argparse.Namespace, *, base: Config | None = None,
                      start: Path | None = None, file: str | None = None) -> Config:
     """The settings of ``file`` (of the working directory without it): ``base`` (the command's
@@ -58,14 +110,14 @@ def config_from_args(args: argparse.Namespace, *, base: Config | None = None,
     max_errors = getattr(args, "max_errors", None)
     if max_errors is not None and max_errors < 0:
         raise UsageError("--max-errors must be >= 0")
-    return resolve_config(
+    return _model_flags(resolve_config(
         start, file=file, config_file=args.config, isolated=args.isolated, base=base,
         max_errors=max_errors,
         ignore=[c for group in getattr(args, "ignore", []) for c in group],
         warn=[c for group in getattr(args, "warn", []) for c in group],
         error=[c for group in getattr(args, "error", []) for c in group],
         strict=getattr(args, "strict", False),
-    )
+    ), args)
 
 
 def purpose_from_args(args: argparse.Namespace, config: Config, name: str) -> Purpose:

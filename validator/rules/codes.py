@@ -101,6 +101,14 @@ Code = Literal[
     "preference-last-assistant",
     "preference-output-invalid",
     "preference-identical",
+    "sample-truncated",
+    "sample-truncated-untrained",
+    "sample-tokens-uncounted",
+    "reasoning-multi-turn",
+    "model-no-tools",
+    "model-no-vision",
+    "model-no-reasoning",
+    "reasoning-data-missing",
 ]
 
 _E = Severity.ERROR
@@ -196,6 +204,14 @@ DEFAULT_SEVERITY: Final[dict[Code, Severity]] = {
     "preference-last-assistant": _E,
     "preference-output-invalid": _E,
     "preference-identical": _W,
+    "sample-truncated": _W,
+    "sample-truncated-untrained": _W,
+    "sample-tokens-uncounted": _W,
+    "reasoning-multi-turn": _W,
+    "model-no-tools": _W,
+    "model-no-vision": _W,
+    "model-no-reasoning": _W,
+    "reasoning-data-missing": _W,
 }
 
 CODES: Final[tuple[Code, ...]] = tuple(DEFAULT_SEVERITY)

@@ -36,7 +36,7 @@ from validator.read.source import BLOCK_SIZE, is_url, open_input, sniff
 from validator.run import forkpool
 from validator.run.cores import available_cores
 from validator.run.route import FileRouter, close_parts, join_parts, open_parts
-from validator.run.scan import scan_jsonl
+from validator.run.scan import model_check, scan_jsonl
 
 __all__ = ["PARALLEL_MIN_BYTES", "Identity", "Job", "available_cores", "file_identity",
            "merge_results", "plan_jobs", "scan_parallel", "scan_range"]
@@ -199,11 +199,12 @@ def scan_range(job: Job) -> tuple[Collector, Tally, int]:
         if router is None:
             lines = scan_jsonl(split_lines(blocks, limit), job.purpose, limit, out, tally,
                                offset=job.start, known_format=job.known_format,
-                               batch_ids=first)
+                               batch_ids=first, model=model_check(job.config, job.purpose))
         else:
             routed = router.route(split_lines(blocks, limit, spill=router.spill), out)
             lines = scan_jsonl(routed, job.purpose, limit, out, tally, offset=job.start,
-                               known_format=job.known_format, batch_ids=first)
+                               known_format=job.known_format, batch_ids=first,
+                               model=model_check(job.config, job.purpose))
             close_parts(router, job.parts or "", job.start)
     return out, tally, lines
 

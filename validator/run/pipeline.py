@@ -24,7 +24,7 @@ from validator.read.source import BlockReader, Source, open_source
 from validator.report import Report
 from validator.run.parallel import PARALLEL_MIN_BYTES, available_cores, scan_parallel
 from validator.run.route import FileRouter
-from validator.run.scan import scan_jsonl
+from validator.run.scan import model_check, scan_jsonl
 
 __all__ = ["validate_bytes", "validate_file", "validate_stream"]
 
@@ -142,10 +142,23 @@ def end_jsonl(check: FileCheck, size: int) -> None:
     elif source.size is None or check.packed or size != on_disk:
         _size_rule(size, check.config, out, "data is" if check.packed or on_disk else "input is",
                    judged=on_disk)
+    if check.config.model is not None and check.purpose == "fine-tune":
+        _model_rules(check)
     if check.purpose == "batch-api" and size > LIMITS.batch_max_bytes:
         out.add_at(None, "batch-limits", None,
                    f"batch file is {size:,} bytes, over the limit of "
                    f"{LIMITS.batch_max_bytes:,}: split it into several files")
+
+
+def _model_rules(check: FileCheck) -> None:
+    """The ``--model`` rules on the whole file, then the samples' token issues (collected
+    apart while counting in batches: see :mod:`validator.models.check`)."""
+    from validator.models.check import file_checks  # noqa: PLC0415 - only with --model
+
+    assert check.config.model is not None
+    file_checks(check.config.model, check.tally, check.out)
+    if check.tally.tokens is not None:
+        check.out.merge(check.tally.tokens.out, 0)
 
 
 def make_report(check: FileCheck) -> Report:
@@ -192,6 +205,7 @@ def _scan_jsonl_source(source: Source, handle: BinaryIO, purpose: str, *, config
                        workers: int, out: Collector, tally: Tally,
                        router: FileRouter | None, scratch: str | None = None) -> int:
     """Scan JSONL data, in parallel where it pays; return the bytes of (decompressed) data."""
+    model = model_check(config, purpose)  # before any worker: they share what it loads
     if (workers > 1 and packed is None and source.size
             and scan_parallel(source.path, handle, source.size, purpose=purpose, config=config,
                               workers=workers, out=out, tally=tally, progress=progress,
@@ -207,10 +221,10 @@ def _scan_jsonl_source(source: Source, handle: BinaryIO, purpose: str, *, config
         lines = split_lines(reader, limit)
         if source.size is None or packed or reader.packed:  # its size is known only once read
             lines = _whole_lines(lines, reader)
-        scan_jsonl(lines, purpose, limit, out, tally)
+        scan_jsonl(lines, purpose, limit, out, tally, model=model)
     else:
         lines = router.route(split_lines(reader, limit, spill=router.spill), out)
-        scan_jsonl(lines, purpose, limit, out, tally)
+        scan_jsonl(lines, purpose, limit, out, tally, model=model)
     if reader.error is not None:
         out.add_at(None, "archive-invalid", None,
                    f"compressed data is truncated or corrupt ({reader.error}) after "
@@ -322,6 +336,8 @@ def _report(source: Source, purpose: str, out: Collector, tally: Tally) -> Repor
         "messages_per_sample": tally.messages.summary(),
         "chars_per_sample": tally.chars.summary(),
     }
+    if tally.tokens is not None:
+        stats["tokens"] = tally.tokens.summary()
     return Report(
         path=source.path,
         purpose=purpose,

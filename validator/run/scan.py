@@ -4,6 +4,7 @@ blocks (a whole file, or one byte range of it in a worker process)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 import orjson
 
@@ -23,7 +24,21 @@ from validator.read.json_errors import (
 )
 from validator.read.lines import TooLong
 
-__all__ = ["scan_jsonl"]
+if TYPE_CHECKING:
+    from validator.config import Config
+    from validator.models.check import ModelCheck
+
+__all__ = ["model_check", "scan_jsonl"]
+
+
+def model_check(config: Config, purpose: str) -> ModelCheck | None:
+    """The ``--model`` checks for one scan of fine-tune data (None without a model): loads the
+    model table and tokenizer (once per process) only then."""
+    if config.model is None or purpose != "fine-tune":
+        return None
+    from validator.models.check import ModelCheck  # noqa: PLC0415 - only with --model
+
+    return ModelCheck(config.model, config)
 
 _SPACE = frozenset(b" \t\r\f\v")
 
@@ -39,6 +54,7 @@ def scan_jsonl(
     known_format: tuple[str, int] | None = None,
     start_line: int = 1,
     batch_ids: dict[str, int] | None = None,
+    model: ModelCheck | None = None,
 ) -> int:
     """Check every line (from ``lines.split_lines``); return how many there were, blank ones
     too.
@@ -48,7 +64,9 @@ def scan_jsonl(
     offset 0 only), and ``known_format`` is the file's (format, line) when ``lines`` are a later
     piece of the file, so the format-mixing rule compares with the file's first sample.
     ``start_line`` numbers the first line otherwise, and ``batch_ids`` carries batch custom_ids
-    over from earlier pieces (both for records checked in batches).
+    over from earlier pieces (both for records checked in batches). ``model`` counts every
+    sample without an error against the model (:func:`model_check`); its tallies and issues
+    go to ``tally.tokens``.
     """
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
@@ -65,9 +83,12 @@ def scan_jsonl(
     nlines = 0
     blank = 0
     lineno = start_line - 1
+    line_errors = 0
     for line in lines:
         lineno += 1
         out.line = lineno
+        if model is not None:
+            line_errors = out.errors
         if type(line) is TooLong:
             nlines += 1
             out.add("line-too-long", None,
@@ -138,6 +159,8 @@ def scan_jsonl(
             fmt.check(rec, out, tally)
         except RecursionError:
             out.add("json-invalid", None, "sample is nested too deeply to check")
+        if model is not None and out.errors == line_errors:  # a sample the server would take
+            model.sample(lineno, rec, name)
     if document is not None:
         more_lines, more_samples = _whole_document(document, lines, out)
         lineno += more_lines
@@ -150,6 +173,11 @@ def scan_jsonl(
     tally.nlines += nlines
     tally.blank_lines += blank
     out.line = None
+    if model is not None:
+        model.flush()
+        if tally.tokens is None:
+            tally.tokens = model.tally.empty()
+        tally.tokens.merge(model.tally, 0)
     return lineno - start_line + 1
 
 

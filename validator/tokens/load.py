@@ -22,10 +22,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from validator.errors import UsageError
 from validator.tokens.count import ChatTokenizer
@@ -35,9 +39,10 @@ from validator.tokens.render import CountError, Template, missing
 
 __all__ = ["load_tokenizer"]
 
+_CONNECT_TIMEOUT = 5.0  # seconds to reach the hub before saying it cannot be reached
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _LOCAL = ("give a local folder instead: put the model's tokenizer.json and "
-          "tokenizer_config.json in a folder and pass its path")
+          "tokenizer_config.json in a folder and pass its path (--tokenizer FOLDER)")
 
 
 def load_tokenizer(spec: str, *, chat_template: str | os.PathLike[str] | None = None,
@@ -140,6 +145,39 @@ def _build(tokenizer_json: Path, config: dict[str, Any], spec: str, template_fil
     return ChatTokenizer(HFBackend(encoder, template, name=spec, eos_token=eos))
 
 
+@contextlib.contextmanager
+def _quiet_hub() -> Iterator[None]:
+    """huggingface_hub logs each retry as a warning on standard error: ftdata says what failed
+    once, in its own error."""
+    logger = logging.getLogger("huggingface_hub")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _reachable(hub: Any, repo_id: str) -> None:
+    """A UsageError at once when the hub cannot be reached at all (no network: the download
+    would retry for half a minute first). Behind a proxy, the download finds out itself."""
+    if hub.constants.HF_HUB_OFFLINE:
+        raise UsageError(f"the tokenizer of {repo_id} is not in the Hugging Face cache and "
+                         f"HF_HUB_OFFLINE is set; {_LOCAL}")
+    if any(os.environ.get(name) for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY",
+                                             "all_proxy")):
+        return
+    parts = urlsplit(hub.constants.ENDPOINT)
+    host, port = parts.hostname or "huggingface.co", parts.port or (
+        443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((host, port), timeout=_CONNECT_TIMEOUT).close()
+    except OSError as exc:
+        raise UsageError(f"cannot reach the Hugging Face hub at {host} "
+                         f"({exc.strerror or exc}) to fetch the tokenizer of {repo_id}; "
+                         f"{_LOCAL}") from None
+
+
 def _hub_download(repo_id: str) -> Path:
     try:
         import huggingface_hub  # noqa: PLC0415 - optional extra
@@ -147,8 +185,17 @@ def _hub_download(repo_id: str) -> Path:
         raise missing("huggingface_hub", "Hugging Face model ids") from None
     hub: Any = huggingface_hub
     try:
-        tokenizer_json = hub.hf_hub_download(repo_id, "tokenizer.json")
-        hub.hf_hub_download(repo_id, "tokenizer_config.json")
+        with _quiet_hub():
+            try:  # the cache first: no network at all once fetched
+                tokenizer_json = hub.hf_hub_download(repo_id, "tokenizer.json",
+                                                     local_files_only=True)
+                hub.hf_hub_download(repo_id, "tokenizer_config.json", local_files_only=True)
+            except Exception:
+                _reachable(hub, repo_id)
+                tokenizer_json = hub.hf_hub_download(repo_id, "tokenizer.json")
+                hub.hf_hub_download(repo_id, "tokenizer_config.json")
+    except UsageError:
+        raise
     except Exception as exc:  # offline, gated, missing repo or file: all say the same
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UsageError(f"cannot fetch the tokenizer of {repo_id} from the Hugging Face hub "
