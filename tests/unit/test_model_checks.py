@@ -210,3 +210,68 @@ def test_an_unreachable_hub_is_said_at_once(tmp_path: Path,
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(UsageError, match=r"cannot reach .*127\.0\.0\.1.*org/missing"):
         load_tokenizer("org/missing")
+
+
+def test_stats_counts_tokens_as_validate_does(tmp_path: Path, folder: Path) -> None:
+    path = write(tmp_path / "d.jsonl", [chat(3, 4), chat(3, 20), chat(30, 4), chat(1, 1)])
+    argv = ["stats", str(path), "--isolated", "--model", LLAMA, "--tokenizer", str(folder),
+            "--max-seq-length", "16"]
+    out, err = io.StringIO(), io.StringIO()
+    assert main([*argv, "-o", "json"], stdout=out, stderr=err) == 0, err.getvalue()
+    tokens = orjson.loads(out.getvalue())["files"][0]["tokens"]
+    cfg = config(folder, max_seq_length=16)
+    assert tokens == validate_file(path, config=cfg).stats["tokens"]  # one count, one shape
+    assert (tokens["tokens"], tokens["trained_tokens"]) == (11 + 27 + 38 + 6, 6 + 22 + 6 + 3)
+    # numpy's default (linear) percentiles of 6, 11, 27, 38
+    assert tokens["tokens_per_sample"] == {"min": 6, "p50": 19.0, "p90": 34.7, "p99": 37.7,
+                                           "max": 38}
+    assert tokens["samples_truncated"] == 2
+    assert sum(n for _, _, n in tokens["tokens_histogram"]) == 4
+    out = io.StringIO()
+    assert main(argv, stdout=out, stderr=err) == 0
+    text = out.getvalue()
+    assert f"tokens as {LLAMA} sees them: 82, 37 trained, in 4 samples counted" in text
+    assert "tokens per sample: min 6  p50 19.0  p90 34.7  p99 37.7  max 38" in text
+    assert "over max_seq_length 16 (truncated): 2 samples" in text
+
+
+def test_stats_takes_the_model_of_the_config(tmp_path: Path, folder: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.ftdata]\nmodel = "{LLAMA}"\nmax-seq-length = 16\n')
+    path = write(tmp_path / "d.jsonl", [chat(3, 20)])
+    out, err = io.StringIO(), io.StringIO()
+    # --tokenizer without --model: the configured model's tokenizer
+    assert main(["stats", str(path), "--tokenizer", str(folder), "-o", "json"], stdout=out,
+                stderr=err) == 0, err.getvalue()
+    assert orjson.loads(out.getvalue())["files"][0]["tokens"]["samples_truncated"] == 1
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--context-length", "10"], "--context-length counts plain text"),
+    (["-"], "pass a file, not -"),
+])
+def test_stats_with_a_model_refuses(tmp_path: Path, folder: Path, argv: list[str],
+                                    message: str) -> None:
+    path = write(tmp_path / "d.jsonl", [chat(1, 1)])
+    err = io.StringIO()
+    files = argv if argv == ["-"] else [str(path), *argv]
+    code = main(["stats", *files, "--isolated", "--model", LLAMA, "--tokenizer", str(folder)],
+                stdout=io.StringIO(), stderr=err)
+    assert code == 2 and message in err.getvalue()
+
+
+def test_report_draws_the_limit_on_the_token_histogram(tmp_path: Path, folder: Path) -> None:
+    path = write(tmp_path / "d.jsonl", [chat(3, 4), chat(3, 20), chat(30, 4), chat(1, 1)])
+    page = tmp_path / "r.html"
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["report", str(path), "-o", str(page), "--isolated", "--model", LLAMA,
+            "--tokenizer", str(folder)]
+    assert main([*argv, "--max-seq-length", "16"], stdout=out, stderr=err) == 0, err.getvalue()
+    html = page.read_text()
+    assert f"<h2>Tokens as {LLAMA} sees them</h2>" in html
+    assert "<tr><th>samples truncated</th><td>2</td></tr>" in html
+    assert "<title>max_seq_length 16</title>" in html and ">limit 16</text>" in html
+    assert main(argv, stdout=out, stderr=err) == 0  # the model's own 131,072: far off the bars
+    html = page.read_text()
+    assert "max_seq_length 131,072</title>" not in html
+    assert "(no sample is over the limit of 131,072 tokens)" in html

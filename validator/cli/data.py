@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from dataclasses import replace
 from typing import Any, TextIO
 
 import orjson
@@ -14,6 +15,7 @@ import orjson
 from validator.cli.options import (
     FileSettings,
     add_config_options,
+    add_model_options,
     config_from_args,
     purpose_from_args,
 )
@@ -57,18 +59,50 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _token_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--tokenizer", metavar="TOKENIZER_JSON",
-                        help="count tokens with this tokenizers file (needs ftdata[tokens])")
+    add_model_options(parser)
     parser.add_argument("--context-length", type=int, metavar="N",
-                        help="with --tokenizer: count samples longer than N tokens")
+                        help="with --tokenizer and no model: count samples longer than N tokens")
 
 
-def _tokenizer(args: argparse.Namespace) -> Any:
-    from validator.stats.dataset import load_tokenizer  # noqa: PLC0415
+_PLAIN_ONLY = ("--context-length counts plain text, without a model: with {model} the limit "
+               "is --max-seq-length")
 
-    if args.context_length is not None and not args.tokenizer:
-        raise UsageError("--context-length needs --tokenizer")
-    return load_tokenizer(args.tokenizer)
+
+class _Tokens:
+    """How ``stats`` and ``report`` count tokens. With a model (``--model``, or ``model`` in
+    ``[tool.ftdata]``): as ``validate --model`` does, the validation's counts. Without one,
+    ``--tokenizer TOKENIZER_JSON`` counts each sample's plain text (``--context-length``: how
+    many are longer)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.context_length: int | None = args.context_length
+        self.path: str | None = None
+        if args.model is None and args.chat_template is None and args.tokenizer is not None:
+            self.path, args.tokenizer = args.tokenizer, None  # a model from the config takes it
+        if self.context_length is not None and self.path is None:
+            raise UsageError(_PLAIN_ONLY.format(model=args.model) if args.model is not None
+                             else "--context-length needs --tokenizer")
+        self._plain: Any = None
+
+    def config(self, config: Config) -> Config:
+        """``config`` with the tokenizer given for its model, if it has one."""
+        if config.model is None:
+            return config
+        if self.context_length is not None:
+            raise UsageError(_PLAIN_ONLY.format(model=config.model.model))
+        if self.path is not None:
+            config = replace(config, model=config.model.merged(tokenizer=self.path))
+        return config
+
+    def plain(self, config: Config) -> Any:
+        """The plain tokenizer for a file of ``config`` (None with a model, or none given)."""
+        if config.model is not None or self.path is None:
+            return None
+        if self._plain is None:
+            from validator.stats.dataset import load_tokenizer  # noqa: PLC0415
+
+            self._plain = load_tokenizer(self.path)
+        return self._plain
 
 
 def _stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -78,31 +112,51 @@ def _stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("- (standard input) can be given only once")
     if args.name and "-" not in args.files:
         raise UsageError("--name names standard input: pass - among the files")
+    tokens = _Tokens(args)
     settings = FileSettings(args)  # each file's [tool.ftdata], from its folder upwards
-    tokenizer = _tokenizer(args)
     docs = []
     code = 0
     for path in args.files:
         name = (args.name or "stdin.jsonl") if path == "-" else path
         try:
-            config = settings.config(path, name if path == "-" else None)
+            config = tokens.config(settings.config(path, name if path == "-" else None))
             purpose = resolve_purpose(args.purpose or config.purpose or "auto", name)
+            tokenizer = tokens.plain(config)
             if path == "-":
+                if config.model is not None:
+                    raise UsageError("token counts with a model read the file twice: pass a "
+                                     "file, not - (standard input)")
                 profile = profile_stream(args.stdin, name, purpose, tokenizer=tokenizer,
-                                         context_length=args.context_length, config=config)
+                                         context_length=tokens.context_length, config=config)
             else:
                 profile = profile_file(path, purpose, tokenizer=tokenizer,
-                                       context_length=args.context_length, config=config)
+                                       context_length=tokens.context_length, config=config)
+            doc = profile.to_dict()
+            if config.model is not None:
+                doc["tokens"] = _model_tokens(path, purpose, config)
+        except UsageError:
+            raise  # the same for every file: exit 2 at once
         except FtdataError as exc:  # this file cannot be described: say so, go on
             err.write(f"ftdata: error: {exc}\n")
             code = 2
             continue
-        docs.append(profile.to_dict())
+        docs.append(doc)
     if args.output == "json":
         out.write(orjson.dumps({"files": docs}, option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
         out.write("".join(_stats_text(doc) for doc in docs))
     return code
+
+
+def _model_tokens(path: str, purpose: str, config: Config) -> dict[str, Any] | None:
+    """The tokens of ``path`` as ``config.model`` sees them: the ``stats.tokens`` of its
+    validation (samples with errors are not counted); None for a file whose samples are not
+    counted (Parquet, CSV, batch or eval data)."""
+    from validator.run.pipeline import validate_file  # noqa: PLC0415
+
+    tokens = validate_file(path, purpose, config=replace(config, max_errors=0)).stats.get(
+        "tokens")
+    return tokens if isinstance(tokens, dict) else None
 
 
 def _stats_text(doc: dict[str, Any]) -> str:
@@ -134,7 +188,29 @@ def _stats_text(doc: dict[str, Any]) -> str:
         lines.append(f"  not applicable to {doc['read_as']}: {names}")
     if "samples_over_context" in doc and doc["context_length"] is not None:
         lines.append(f"  over {doc['context_length']:,} tokens: {doc['samples_over_context']:,}")
+    if doc.get("tokens"):
+        lines += _tokens_text(doc["tokens"])
     return "\n".join(lines) + "\n"
+
+
+def _tokens_text(tokens: dict[str, Any]) -> list[str]:
+    limit = tokens["max_seq_length"]
+    lines = [f"  tokens as {tokens['model']} sees them: {tokens['tokens']:,}, "
+             f"{tokens['trained_tokens']:,} trained, in "
+             f"{_count(tokens['samples_counted'], 'sample')} counted (those without errors)"]
+    for key in ("tokens_per_sample", "trained_tokens_per_sample"):
+        d = tokens[key]
+        if d["min"] is not None:
+            lines.append(f"  {key.replace('_', ' ')}: min {d['min']:,}  p50 {d['p50']:,}  "
+                         f"p90 {d['p90']:,}  p99 {d['p99']:,}  max {d['max']:,}")
+    if limit is not None:
+        lines.append(f"  over max_seq_length {limit:,} (truncated): "
+                     f"{_count(tokens['samples_truncated'], 'sample')}")
+    if tokens["samples_uncounted"]:
+        lines.append(f"  not counted (the chat template refused them; validate --model "
+                     f"says why): "
+                     f"{_count(tokens['samples_uncounted'], 'sample')}")
+    return lines
 
 
 def _count(n: int, noun: str) -> str:
@@ -154,13 +230,15 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     check_target(args.out)  # before the work: no folder for it, or a folder
     config = config_from_args(args, base=Config(max_errors=REPORT_MAX_ERRORS), file=args.file)
     purpose = purpose_from_args(args, config, args.file)
-    tokenizer = _tokenizer(args)
+    tokens = _Tokens(args)
+    config = tokens.config(config)
+    tokenizer = tokens.plain(config)
     note = None
     try:
         report = validate_file(args.file, purpose, config=config)
         try:
             profile = profile_file(args.file, purpose, tokenizer=tokenizer,
-                                   context_length=args.context_length, config=config)
+                                   context_length=tokens.context_length, config=config)
         except FileAccessError:
             raise
         except FtdataError as exc:  # nothing to describe for this purpose: the page says so

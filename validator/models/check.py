@@ -75,8 +75,9 @@ class TokenTally:
         return {"model": self.model, "max_seq_length": self.limit,
                 "samples_counted": self.samples,
                 "tokens": self.total, "trained_tokens": self.trained_total,
-                "tokens_per_sample": self.tokens.summary(),
-                "trained_tokens_per_sample": self.trained.summary(),
+                "tokens_per_sample": self.tokens.distribution(),
+                "trained_tokens_per_sample": self.trained.distribution(),
+                "tokens_histogram": [list(b) for b in self.tokens.histogram()],
                 "samples_truncated": self.truncated, "samples_uncounted": self.uncounted,
                 "samples_approximate": self.approximate}
 

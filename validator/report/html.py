@@ -4,12 +4,13 @@ fetched) with the validation summary, the issue table and histograms of the data
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 from validator import __version__
 from validator.report import SERVER_FIELDS, Report
 from validator.report.text import group_lines
 from validator.stats.dataset import Profile
-from validator.stats.sketch import Sketch
+from validator.stats.sketch import QUANTILES, Sketch
 
 __all__ = ["render_html"]
 
@@ -60,8 +61,17 @@ def render_html(report: Report, profile: Profile | None, *, note: str | None = N
                 ("turns_per_sample", "Turns per sample", "assistant turns", profile.turns),
                 ("tokens_per_sample", "Tokens per sample", "tokens", profile.tokens)):
             if sketch.count and (key in applies or key == "tokens_per_sample"):
-                parts.append(_histogram(title, sketch, unit))
+                parts.append(_histogram(title, sketch.histogram(), _marks(sketch), unit))
         parts.append("</div>")
+    tokens = report.stats.get("tokens")
+    if tokens:
+        parts += [f"<h2>Tokens as {escape(tokens['model'])} sees them</h2>", _token_table(tokens)]
+        if tokens["tokens_histogram"]:
+            dist = tokens["tokens_per_sample"]
+            parts.append(_histogram("Tokens per sample", [tuple(b) for b in
+                                                          tokens["tokens_histogram"]],
+                                    {name: dist[name] for name in _QUANTILE_NAMES}, "tokens",
+                                    limit=tokens["max_seq_length"]))
     elif note:
         parts += ["<h2>Dataset</h2>", f'<p class="muted">No statistics: {escape(note)}</p>']
     parts.append("</body></html>\n")
@@ -135,11 +145,40 @@ def _profile_table(profile: Profile, samples: int) -> str:
     return f"<table>{body}</table>"
 
 
-def _histogram(title: str, sketch: Sketch, unit: str, width: int = 520,
+def _token_table(tokens: dict[str, Any]) -> str:
+    """The ``--model`` counts of the validation (its report's ``stats.tokens``)."""
+    limit = tokens["max_seq_length"]
+    rows = [("max_seq_length", "" if limit is None else f"{limit:,}"),
+            ("samples counted (those without errors)", f"{tokens['samples_counted']:,}"),
+            ("tokens", f"{tokens['tokens']:,}"),
+            ("trained tokens", f"{tokens['trained_tokens']:,}"),
+            ("samples truncated", f"{tokens['samples_truncated']:,}"),
+            ("samples the template refused", f"{tokens['samples_uncounted']:,}"),
+            ("samples with estimated trained tokens", f"{tokens['samples_approximate']:,}")]
+    for key, label in (("tokens_per_sample", "tokens per sample"),
+                       ("trained_tokens_per_sample", "trained tokens per sample")):
+        dist = tokens[key]
+        if dist["min"] is not None:
+            rows.append((label, "  ".join(f"{name} {value:,}" for name, value in dist.items())))
+    body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
+    return f"<table>{body}</table>"
+
+
+_QUANTILE_NAMES = tuple(f"p{round(q * 100)}" for q in QUANTILES)
+
+
+def _marks(sketch: Sketch) -> dict[str, float]:
+    return {name: sketch.quantile(q) or 0.0 for name, q in zip(_QUANTILE_NAMES, QUANTILES,
+                                                                 strict=True)}
+
+
+def _histogram(title: str, bins: list[tuple[int, int, int]], marks: dict[str, float],
+               unit: str, *, limit: int | None = None, width: int = 520,
                height: int = 250) -> str:
     """Bars of equal width from min to max (linear), the count of samples up the y axis,
-    ``unit`` along the x axis, and p50, p90 and p99 marked as dashed lines."""
-    bins = sketch.histogram()
+    ``unit`` along the x axis, ``marks`` (p50, p90 and p99) as dashed lines, and ``limit``
+    (the model's maximum sequence length) as a solid line when it falls inside the bars,
+    else said in the caption."""
     top = max(n for _, _, n in bins) or 1
     left, right, above, below = 56, 12, 28, 48
     plot_w, plot_h = width - left - right, height - above - below
@@ -167,14 +206,24 @@ def _histogram(title: str, sketch: Sketch, unit: str, width: int = 520,
                       f"<title>{label}: {n:,}</title></rect>")
     shapes.extend(f'<text x="{x_of(v + 0.5):.1f}" y="{base + 14}" text-anchor="middle" '
                   f'font-size="10">{v:,}</text>'
-                  for v in (sketch.min, (sketch.min + sketch.max) // 2, sketch.max))
-    for row, q in enumerate((0.5, 0.9, 0.99)):
-        value = sketch.quantile(q) or 0.0
+                  for v in (bins[0][0], (bins[0][0] + bins[-1][1]) // 2, bins[-1][1]))
+    for row, (name, value) in enumerate(marks.items()):
         x = x_of(value + 0.5)
         shapes.append(f'<line x1="{x:.1f}" y1="{above - 4}" x2="{x:.1f}" y2="{base}" '
                       'stroke="#cf222e" stroke-dasharray="4 3"/>')
         shapes.append(f'<text x="{x:.1f}" y="{10 + row * 9}" text-anchor="middle" '
-                      f'font-size="9" fill="#cf222e">p{round(q * 100)} {value:,.0f}</text>')
-    return (f"<figure><figcaption>{escape(title)}</figcaption>"
+                      f'font-size="9" fill="#cf222e">{name} {value:,.0f}</text>')
+    caption = escape(title)
+    if limit is not None and low < limit < high:
+        x = x_of(limit + 1)  # between the bars of samples that fit and those that do not
+        shapes.append(f'<line x1="{x:.1f}" y1="{above - 4}" x2="{x:.1f}" y2="{base}" '
+                      'stroke="#8250df" stroke-width="2"><title>max_seq_length '
+                      f"{limit:,}</title></line>")
+        shapes.append(f'<text x="{x - 3:.1f}" y="{above + 8}" text-anchor="end" '
+                      f'font-size="10" fill="#8250df">limit {limit:,}</text>')
+    elif limit is not None:
+        where = "no sample is over" if limit >= high else "every sample is at or over"
+        caption += f' <span class="muted">({where} the limit of {limit:,} tokens)</span>'
+    return (f"<figure><figcaption>{caption}</figcaption>"
             f'<svg width="{width}" height="{height}" '
             f'role="img" aria-label="{escape(title)}">{"".join(shapes)}</svg></figure>')

@@ -112,9 +112,9 @@ class Profile:
             "blank_lines": self.blank_lines,
             "unreadable_lines": self.unreadable,
             "samples_per_format": dict(self.formats),
-            "messages_per_sample": _dist(self.messages),
-            "turns_per_sample": _dist(self.turns),
-            "chars_per_sample": _dist(self.chars),
+            "messages_per_sample": self.messages.distribution(),
+            "turns_per_sample": self.turns.distribution(),
+            "chars_per_sample": self.chars.distribution(),
             "share_of_samples": {k: round(v / samples, 4) for k, v in self.shares.items()},
             "samples_with": dict(self.shares),
             "exact_duplicates": {"samples": self.duplicates, "groups": self.duplicate_groups},
@@ -127,18 +127,10 @@ class Profile:
                     del doc["share_of_samples"]
         doc["not_applicable"] = [key for key in _STATS if key not in applies]
         if self.tokens.count:
-            doc["tokens_per_sample"] = _dist(self.tokens)
+            doc["tokens_per_sample"] = self.tokens.distribution()
             doc["context_length"] = self.context_length
             doc["samples_over_context"] = self.over_context
         return doc
-
-
-def _dist(sketch: Sketch) -> dict[str, Any]:
-    if not sketch.count:
-        return {"min": None, "p50": None, "p90": None, "p99": None, "max": None}
-    return {"min": sketch.min,
-            **{f"p{int(q * 100)}": round(sketch.quantile(q) or 0, 1) for q in (0.5, 0.9, 0.99)},
-            "max": sketch.max}
 
 
 def profile_file(path: str | os.PathLike[str], purpose: str = "fine-tune", *,

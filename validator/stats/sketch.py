@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["EXACT_COUNT", "Sketch"]
+__all__ = ["EXACT_COUNT", "QUANTILES", "Sketch"]
 
 EXACT_COUNT = 1024  # values kept as they are, for exact quantiles of small files
+QUANTILES = (0.5, 0.9, 0.99)  # the percentiles that statistics show: p50, p90, p99
 
 _EXACT_BITS = 8  # values below 2**8 get a bucket each
 _SUB_BITS = 7  # then 2**7 buckets per power of two: each spans under 1/128 (0.8%) of its values
@@ -130,6 +131,15 @@ class Sketch:
             "median": round(median, 1) if median is not None else None,
             "max": self.max,
         }
+
+    def distribution(self) -> dict[str, Any]:
+        """min, p50, p90, p99 and max (see :meth:`quantile`; percentiles to one decimal), all
+        None when empty: the shape of every ``*_per_sample`` of ``ftdata stats``."""
+        if not self.count:
+            return {"min": None, "p50": None, "p90": None, "p99": None, "max": None}
+        return {"min": self.min,
+                **{f"p{round(q * 100)}": round(self.quantile(q) or 0, 1) for q in QUANTILES},
+                "max": self.max}
 
     def histogram(self, max_bins: int = 24) -> list[tuple[int, int, int]]:
         """(low, high, count) bins of equal width between min and max: one per value when
