@@ -132,6 +132,33 @@ def test_a_killed_child_is_worker_died(forked: list[int]) -> None:
     assert _all_reaped(forked)
 
 
+def _sleeps_in_children(job: int) -> int:
+    if os.getpid() != PARENT:
+        time.sleep(30)  # what a child would do for long without the signal
+    return job
+
+
+def test_ctrl_c_right_after_a_fork_leaves_no_child_running(forked: list[int],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C reaches the group while the caller is between fork() and recording the child:
+    the child existed too late to get it, and the caller must still stop it, not leave it
+    running with the terminal's pipes open (a CI run hung 30 s in exactly this way)."""
+    fork = os.fork  # the fixture's recorder
+
+    def interrupted() -> int:
+        pid = fork()
+        if pid:
+            os.kill(os.getpid(), signal.SIGINT)  # delivered to the caller only
+        return pid
+
+    monkeypatch.setattr(os, "fork", interrupted)
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        forkpool.run_forked(_sleeps_in_children, list(range(4)), 3)
+    assert time.monotonic() - start < 10
+    assert len(forked) >= 1 and _all_reaped(forked)
+
+
 CHAT = orjson.dumps({"messages": [{"role": "user", "content": "hi"},
                                   {"role": "assistant", "content": "hello"}]})
 

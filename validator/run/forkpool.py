@@ -19,9 +19,10 @@ exception raised by a job in a child is raised again in the caller, as a process
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 __all__ = ["WorkerDied", "available", "run_forked"]
@@ -34,6 +35,7 @@ _INDEX = 2  # bytes per job index in the job pipe
 # holds at least one page (4 KiB, when the user's pipe quota is spent), else 64 KiB. That also
 # bounds what children write to the "done" pipe, so no write here can block.
 MAX_JOBS = 4096 // _INDEX
+_STOPPING = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}  # held while a child is forked
 
 
 class WorkerDied(Exception):
@@ -64,17 +66,24 @@ def run_forked(task: Callable[[J], R], jobs: Sequence[J], workers: int,
     try:
         for _ in range(min(workers, len(jobs)) - 1):
             result_r, result_w = os.pipe()
+            # Signals wait from before the fork until the child is recorded: a Ctrl-C landing
+            # in between (the child, forked after it, never got it) then reaches a caller that
+            # knows the child and stops it, instead of leaving it running.
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
             try:
-                pid = os.fork()
-            except OSError:  # out of processes or memory: go on with the workers there are
-                os.close(result_r)
+                try:
+                    pid = os.fork()
+                except OSError:  # out of processes or memory: go on with the workers there are
+                    os.close(result_r)
+                    os.close(result_w)
+                    break
+                if pid == 0:  # the child: never returns
+                    os.close(result_r)  # signals are held: nothing interrupts this
+                    _child(task, jobs, queue_r, done_w, result_w, mask=held)
                 os.close(result_w)
-                break
-            if pid == 0:  # the child: never returns
-                os.close(result_r)
-                _child(task, jobs, queue_r, done_w, result_w)
-            os.close(result_w)
-            children[pid] = result_r
+                children[pid] = result_r
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
         os.close(done_w)
         done_w = -1
         os.set_blocking(done_r, False)
@@ -87,8 +96,6 @@ def run_forked(task: Callable[[J], R], jobs: Sequence[J], workers: int,
         for pid in list(children):
             results.update(_collect(pid, children.pop(pid)))
     finally:
-        if children:  # only after an error: stop and reap the rest
-            import signal  # noqa: PLC0415 - not needed otherwise
         for pid, fd in children.items():
             os.close(fd)
             try:
@@ -126,11 +133,12 @@ def _drain(done_r: int, on_done: Callable[[int], None]) -> None:
 
 
 def _child(task: Callable[[J], R], jobs: Sequence[J], queue_r: int, done_w: int,
-           result_w: int) -> None:
+           result_w: int, *, mask: Iterable[int]) -> None:
     import pickle  # noqa: PLC0415 - already loaded by run_forked: start-up stays lean
 
     status = 0
     try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a Ctrl-C held since the fork: now
         mine: list[tuple[int, Any]] = []
         while (index := _take(queue_r)) is not None:
             mine.append((index, task(jobs[index])))
