@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,12 @@ from hypothesis import settings
 settings.register_profile("default", max_examples=60, deadline=None)
 settings.register_profile("deep", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+# A shell starts a background job (`make test &`, nohup) with SIGINT ignored, and every child
+# inherits that: the tests that press Ctrl-C on ftdata would wait for nothing. Take Ctrl-C
+# back, for this process and the processes it starts.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 CHAT: dict[str, Any] = {
     "messages": [
