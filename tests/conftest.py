@@ -30,6 +30,13 @@ CHAT: dict[str, Any] = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _no_together_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reaches Together with a developer's own key (``--model`` asks the limits
+    endpoint when one is set): a test that needs a key sets its own."""
+    monkeypatch.delenv("TOGETHER_API_KEY", raising=False)
+
+
 @pytest.fixture
 def write(tmp_path: Path) -> Callable[..., Path]:
     """write(name, *records_or_bytes) -> path; dicts are written as JSON lines."""

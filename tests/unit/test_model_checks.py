@@ -5,13 +5,13 @@ any number of workers; the settings from [tool.ftdata] and the flags."""
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
+from tests.wordtok import word_tokenizer
 from validator import validate_file
 from validator.cli import options
 from validator.cli.main import main
@@ -23,21 +23,11 @@ from validator.run import parallel, pipeline
 
 LLAMA = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"  # tools, no reasoning, no vision
 QWEN = "Qwen/Qwen3.5-9B"  # a reasoning model
-# each message renders as "<|role|> words... <|end|>": 2 tokens + one per word
-TEMPLATE = "{% for m in messages %}<|{{ m.role }}|> {{ m.content }} <|end|> {% endfor %}"
 
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    from tokenizers import Tokenizer, models, pre_tokenizers
-
-    path = tmp_path / "tok"
-    path.mkdir()
-    tok = Tokenizer(models.WordLevel({"[UNK]": 0}, unk_token="[UNK]"))  # a word, a token
-    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    tok.save(str(path / "tokenizer.json"))
-    (path / "tokenizer_config.json").write_text(json.dumps({"chat_template": TEMPLATE}))
-    return path
+    return word_tokenizer(tmp_path / "tok")
 
 
 def chat(user: int, answer: int, **extra: Any) -> dict[str, Any]:

@@ -203,6 +203,10 @@ def _tokens_text(tokens: dict[str, Any]) -> list[str]:
         if d["min"] is not None:
             lines.append(f"  {key.replace('_', ' ')}: min {d['min']:,}  p50 {d['p50']:,}  "
                          f"p90 {d['p90']:,}  p99 {d['p99']:,}  max {d['max']:,}")
+    source = tokens.get("limits_source")
+    if source:
+        where = source if source.startswith("GET ") else f"the bundled table ({source})"
+        lines.append(f"  limits from: {where}")
     if limit is not None:
         lines.append(f"  over max_seq_length {limit:,} (truncated): "
                      f"{_count(tokens['samples_truncated'], 'sample')}")

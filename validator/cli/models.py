@@ -36,7 +36,9 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     table = model_table()
     if args.model is not None:
-        model = find_model(args.model)  # UsageError: main() reports it and exits 2
+        from validator.models.remote import from_api  # noqa: PLC0415
+
+        model = from_api(find_model(args.model))  # UsageError: main() reports it and exits 2
         if args.output == "json":
             out.write(json.dumps(model.to_dict(), indent=2, ensure_ascii=False) + "\n")
         else:

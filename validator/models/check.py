@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from validator.collect import Tally
     from validator.tokens import ChatTokenizer, TokenCount
 
-__all__ = ["BATCH", "ModelCheck", "TokenTally", "file_checks", "prepare"]
+__all__ = ["BATCH", "ModelCheck", "TokenTally", "file_checks", "model_limits", "prepare"]
 
 BATCH = 256  # samples per tokenizer call: enough to keep its threads busy, little memory
 _TOKENIZERS: dict[tuple[str | None, str | None, str], ChatTokenizer] = {}  # per process
@@ -41,12 +41,13 @@ _SIDES = (("preferred_output", "the preferred side"),
 class TokenTally:
     """Token statistics and the token issues of one file (or a piece of it)."""
 
-    __slots__ = ("approximate", "config", "limit", "model", "out", "samples", "tokens",
-                 "total", "trained", "trained_total", "truncated", "uncounted")
+    __slots__ = ("approximate", "config", "limit", "model", "out", "samples", "source",
+                 "tokens", "total", "trained", "trained_total", "truncated", "uncounted")
 
-    def __init__(self, config: Config, model: str, limit: int | None) -> None:
+    def __init__(self, config: Config, model: str, limit: int | None, source: str = "") -> None:
         self.config = config
         self.model = model
+        self.source = source  # where the model's limits were read
         self.limit = limit  # of the file's samples (SFT, or each DPO side), for the report
         self.out = Collector(config)
         self.tokens = Sketch()  # tokens per sample (per side for preference data)
@@ -56,12 +57,13 @@ class TokenTally:
 
     def empty(self) -> TokenTally:
         """A tally of the same model and settings with nothing counted yet."""
-        return TokenTally(self.config, self.model, self.limit)
+        return TokenTally(self.config, self.model, self.limit, self.source)
 
     def merge(self, other: TokenTally, shift: int) -> None:
         self.out.merge(other.out, shift)
         if self.limit is None:
             self.limit = other.limit
+        self.source = self.source or other.source
         self.tokens.merge(other.tokens)
         self.trained.merge(other.trained)
         self.samples += other.samples
@@ -73,6 +75,7 @@ class TokenTally:
 
     def summary(self) -> dict[str, Any]:
         return {"model": self.model, "max_seq_length": self.limit,
+                "limits_source": self.source,
                 "samples_counted": self.samples,
                 "tokens": self.total, "trained_tokens": self.trained_total,
                 "tokens_per_sample": self.tokens.distribution(),
@@ -86,7 +89,7 @@ def prepare(settings: ModelSettings) -> tuple[ModelLimits, ChatTokenizer]:
     """The model's limits and its tokenizer, loaded once per process (workers forked after
     this share it): a wrong name, a missing package or an unreachable tokenizer is a usage
     error before any file is read."""
-    limits = find_model(settings.model)
+    limits = model_limits(settings)
     if settings.full_training and limits.supports_full_training is False:
         from validator.errors import UsageError  # noqa: PLC0415
 
@@ -123,7 +126,7 @@ class ModelCheck:
     def __init__(self, settings: ModelSettings, config: Config) -> None:
         self.settings = settings
         self.limits, self.tokenizer = prepare(settings)
-        self.tally = TokenTally(config, self.limits.id, None)
+        self.tally = TokenTally(config, self.limits.id, None, self.limits.source)
         self.pending: list[tuple[int, dict[str, Any], str]] = []
 
     def sample(self, lineno: int, record: dict[str, Any], fmt: str) -> None:
@@ -236,9 +239,17 @@ class ModelCheck:
                 "into one per reply")
 
 
+def model_limits(settings: ModelSettings) -> ModelLimits:
+    """The model's limits: the bundled table's, or the limits endpoint's when a key is set
+    (:mod:`validator.models.remote`)."""
+    from validator.models.remote import from_api  # noqa: PLC0415
+
+    return from_api(find_model(settings.model))
+
+
 def file_checks(settings: ModelSettings, tally: Tally, out: Collector) -> None:
     """The rules on the whole file: what the data teaches against what the model supports."""
-    limits = find_model(settings.model)
+    limits = model_limits(settings)
     model = limits.id
     if tally.has_tools and not limits.supports_tools:
         out.add_at(None, "model-no-tools", None,
