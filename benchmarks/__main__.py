@@ -10,6 +10,11 @@ subprocess, ``--repeat`` times (best time kept, largest peak RSS kept):
 - the together SDK's ``check_file``, 3.x and 1.x, each from its own venv under
   ``benchmarks/.venvs/`` (``--no-sdk`` skips them).
 
+Token counting (``validate --model``) is timed too, at the base size only and on
+``--model-datasets``: ftdata with ``--model MODEL`` (default Mixtral, whose tokenizer
+mistral-common ships, so no network is needed), one worker and all, against plain validation
+of the same file in the same run.
+
 All of it is done at two sizes, ``--size`` and ``--big``: the small one shows what start-up
 costs (wall time includes interpreter start-up for every tool alike), the big one the speed on
 the multi-GB files ftdata is for, and the pair shows that peak memory stays flat. The table is
@@ -39,6 +44,8 @@ from benchmarks.table import markdown_tables
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RUN_TIMEOUT_S = 3600.0
+MODEL = "mistralai/Mixtral-8x7B-Instruct-v0.1"  # its tokenizer ships with mistral-common
+MODEL_DATASETS = ("conversational", "conversational-ascii")  # plain chat: every sample counts
 
 # The floor: the least any line-by-line JSONL checker must do. Reads in binary like ftdata, and
 # with a 1 MiB buffer: with the default 8 KiB one it is about 1.15x slower, a soft floor.
@@ -89,15 +96,35 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _ftdata(workers: int | None) -> Callable[[Path], list[str]]:
+def _ftdata(workers: int | None, model: str | None = None) -> Callable[[Path], list[str]]:
     def argv(path: Path) -> list[str]:
         cmd = [sys.executable, "-m", "validator", "validate", "--output", "json",
                "--no-progress", "--isolated"]
         if workers is not None:
             cmd += ["--workers", str(workers)]
+        if model is not None:
+            cmd += ["--model", model]
         return [*cmd, str(path)]
 
     return argv
+
+
+def _model_check(run: measure.Run) -> str | None:
+    """A --model run counts when it found no error and counted every sample (the model's
+    warnings, such as truncation, are part of the work)."""
+    try:
+        (entry,) = orjson.loads(run.stdout)["files"]
+        stats = entry["stats"]
+        tokens = stats["tokens"]
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        return (f"ftdata --model exited {run.returncode} without token counts: "
+                f"{_last_line(run.stderr)}")
+    if stats["errors"] or run.returncode != 0:
+        return f"ftdata --model found {stats['errors']} errors (exit {run.returncode})"
+    if tokens["samples_counted"] != entry["validation_report"]["nlines"]:
+        return (f"ftdata --model counted {tokens['samples_counted']} of "
+                f"{entry['validation_report']['nlines']} samples")
+    return None
 
 
 def _last_line(text: str) -> str:
@@ -258,6 +285,14 @@ def _parser() -> argparse.ArgumentParser:
                         help="runs per timing, the best kept (default 3; --quick: 1)")
     parser.add_argument("--datasets", default=",".join(generate.DATASETS),
                         help="comma-separated subset of " + ", ".join(generate.DATASETS))
+    parser.add_argument("--model", default=MODEL,
+                        help=f"the model of the token-counting runs (default {MODEL})")
+    parser.add_argument("--model-datasets", default=None,
+                        help="datasets (of --datasets) timed with --model, comma-separated; "
+                             "empty for none (default: those of " + ",".join(MODEL_DATASETS)
+                             + " that --datasets has)")
+    parser.add_argument("--model-size", type=generate.parse_size, default=None,
+                        help="file size of the --model runs (default 10MB, at most --size)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes and one run: a smoke test of the harness")
@@ -300,25 +335,51 @@ def main(argv: list[str] | None = None) -> int:
     ]
     sdk_tools, sdk_notes = _sdk_tools(not args.no_sdk)
     tools += sdk_tools
+    if args.model_datasets is None:  # the default ones that are run at all
+        model_datasets = [d for d in MODEL_DATASETS if d in datasets]
+    else:
+        model_datasets = [d.strip() for d in args.model_datasets.split(",") if d.strip()]
+        if set(model_datasets) - set(datasets):
+            _parser().error("--model-datasets must be among --datasets")
+    model_tools = [
+        Tool("model-1", "ftdata --model, 1 worker", _ftdata(1, args.model), _model_check),
+        Tool("model-all", f"ftdata --model, {cpus} workers", _ftdata(cpus, args.model),
+             _model_check),
+    ] if parallel else []
 
     sizes = [size, big]
     files = {(d, n): _dataset_file(args.data_dir, d, n, args.seed) for n in sizes
              for d in datasets}
     results = [Result(d, tool, files[d, n][0].stat().st_size, n)
                for n in sizes for d in datasets for tool in tools]
+    # token counting is some 100x slower than validation: timed on smaller files by default,
+    # against plain validation of those same files
+    model_size = min(size, args.model_size or (size if args.quick else 10_000_000))
+    for d in model_datasets:
+        if (d, model_size) not in files:
+            files[d, model_size] = _dataset_file(args.data_dir, d, model_size, args.seed)
+            results += [Result(d, tool, files[d, model_size][0].stat().st_size, model_size)
+                        for tool in tools[1:3]]
+    results += [Result(d, tool, files[d, model_size][0].stat().st_size, model_size)
+                for d in model_datasets for tool in model_tools]
+    all_sizes = list(dict.fromkeys([*sizes, model_size]))
     for rep in range(repeat):
-        for n in sizes:
+        for n in all_sizes:
             _log(f"run {rep + 1} of {repeat} at {n / 1e6:g} MB")
             for d in datasets:
+                if (d, n) not in files:
+                    continue
                 _warm(files[d, n][0])
                 for result in results:
                     if result.dataset == d and result.nominal == n:
                         _measure(result, files[d, n][0])
 
     rows = []
-    for n in sizes:
+    for n in all_sizes:
         for d in datasets:
             mine = {r.tool.key: r for r in results if r.dataset == d and r.nominal == n}
+            if not mine:
+                continue
             speed = {k: _mbps(r.size, r.best) for k, r in mine.items()}
             for key, r in mine.items():
                 rows.append({
@@ -327,9 +388,12 @@ def main(argv: list[str] | None = None) -> int:
                     "runs": r.seconds,
                     "cpu_seconds": min(r.cpu_seconds) if r.best is not None else None,
                     "mb_per_s": speed[key],
-                    "x_floor": _ratio(speed[key], speed["floor"]),
+                    "x_floor": _ratio(speed[key], speed.get("floor")),
                     "x_one_worker": (_ratio(speed[key], speed["ftdata-1"])
                                      if key == "ftdata-all" else None),
+                    # --model against plain validation with as many workers, same file and run
+                    "x_plain": (_ratio(speed[key], speed[key.replace("model", "ftdata")])
+                                if key.startswith("model-") else None),
                     "x_sdk_3": _ratio(speed[key], speed.get("sdk-3.x")),
                     "x_sdk_1": _ratio(speed[key], speed.get("sdk-1.x")),
                     "peak_rss_mib": r.peak,
@@ -351,6 +415,8 @@ def main(argv: list[str] | None = None) -> int:
     out: dict[str, Any] = {
         "date": when.isoformat(timespec="seconds"),
         "settings": {"size": size, "big": big, "repeat": repeat, "seed": args.seed,
+                     "model": args.model, "model_datasets": model_datasets,
+                     "model_size": model_size,
                      "quick": args.quick, "workers_supported": parallel, "all_cores": cpus,
                      "generator_version": generate.GENERATOR_VERSION,
                      "wall_time": "whole subprocess, interpreter start-up included",

@@ -29,7 +29,7 @@ def markdown_tables(results: dict[str, Any]) -> str:
             "|---|---|---:|---:|---:|---:|---:|---:|",
         ]
         for row in results["rows"]:
-            if row.get("size", settings["size"]) != size:
+            if row.get("size", settings["size"]) != size or row["tool"].startswith("model-"):
                 continue
             tool = row["label"] + _mark(row["na"], notes)
             scale = _num(row.get("x_one_worker"), 2) if row["tool"] == "ftdata-all" else ""
@@ -37,6 +37,22 @@ def markdown_tables(results: dict[str, Any]) -> str:
                 f"| {row['dataset']} | {tool} | {_num(row['mb_per_s'])} "
                 f"| {_num(row['x_floor'], 2)} | {scale} | {_num(row['x_sdk_3'], 2)} "
                 f"| {_num(row['x_sdk_1'], 2)} | {_num(row['peak_rss_mib'])} |")
+    model_rows = [row for row in results["rows"] if row["tool"].startswith("model-")]
+    if model_rows:
+        lines += [
+            "",
+            f"Token counting (`validate --model {settings['model']}`) at "
+            f"{settings.get('model_size', settings['size']) / 1e6:g} MB, best of "
+            f"{settings['repeat']}; x plain: against `validate` of the same file with as many "
+            "workers:",
+            "",
+            "| dataset | tool | MB/s | x plain validation | peak RSS (MiB) |",
+            "|---|---|---:|---:|---:|",
+        ]
+        for row in model_rows:
+            lines.append(f"| {row['dataset']} | {row['label']}{_mark(row['na'], notes)} "
+                         f"| {_num(row['mb_per_s'])} | {_num(row['x_plain'], 2)} "
+                         f"| {_num(row['peak_rss_mib'])} |")
     lines += [
         "",
         f"Peak memory of ftdata (1 worker) at {settings['size'] / 1e6:g} MB and "

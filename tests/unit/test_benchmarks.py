@@ -210,7 +210,16 @@ def test_quick_run_writes_json_results(tmp_path: Path) -> None:
     for row in rows:
         assert (row["x_one_worker"] is None) == (row["tool"] != "ftdata-all"
                                                  or row["na"] is not None)
-    assert str(data["table"]).count("| dataset | tool | MB/s |") == 2
+    assert str(data["table"]).count("| dataset | tool | MB/s | x floor |") == 2  # one per size
+    # token counting: at the base size, on the plain chat datasets, against plain validation
+    model = [r for r in rows if r["tool"].startswith("model-")]
+    assert {(r["dataset"], r["tool"]) for r in model} == {
+        (d, t) for d in ("conversational", "conversational-ascii")
+        for t in ("model-1", "model-all")}
+    for row in model:
+        assert row["na"] is None and row["size"] == settings["model_size"], row
+        assert row["mb_per_s"] > 0 and row["x_plain"] > 0
+    assert "| dataset | tool | MB/s | x plain validation |" in str(data["table"])
     memory = data["memory"]
     assert isinstance(memory, list)
     assert [m["dataset"] for m in memory] == list(generate.DATASETS)
