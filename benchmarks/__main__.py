@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import compileall
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -38,14 +37,12 @@ from typing import Any
 
 import orjson
 
-from benchmarks import generate, measure, sdk
+from benchmarks import environment, generate, measure, sdk, tokens
 from benchmarks.table import markdown_tables
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RUN_TIMEOUT_S = 3600.0
-MODEL = "mistralai/Mixtral-8x7B-Instruct-v0.1"  # its tokenizer ships with mistral-common
-MODEL_DATASETS = ("conversational", "conversational-ascii")  # plain chat: every sample counts
 
 # The floor: the least any line-by-line JSONL checker must do. Reads in binary like ftdata, and
 # with a 1 MiB buffer: with the default 8 KiB one it is about 1.15x slower, a soft floor.
@@ -109,36 +106,13 @@ def _ftdata(workers: int | None, model: str | None = None) -> Callable[[Path], l
     return argv
 
 
-def _model_check(run: measure.Run) -> str | None:
-    """A --model run counts when it found no error and counted every sample (the model's
-    warnings, such as truncation, are part of the work)."""
-    try:
-        (entry,) = orjson.loads(run.stdout)["files"]
-        stats = entry["stats"]
-        tokens = stats["tokens"]
-    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-        return (f"ftdata --model exited {run.returncode} without token counts: "
-                f"{_last_line(run.stderr)}")
-    if stats["errors"] or run.returncode != 0:
-        return f"ftdata --model found {stats['errors']} errors (exit {run.returncode})"
-    if tokens["samples_counted"] != entry["validation_report"]["nlines"]:
-        return (f"ftdata --model counted {tokens['samples_counted']} of "
-                f"{entry['validation_report']['nlines']} samples")
-    return None
-
-
-def _last_line(text: str) -> str:
-    """The last non-blank line of a child's stderr (a traceback's last line names the error)."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1][:300] if lines else "no output"
-
-
 def _ftdata_check(run: measure.Run) -> str | None:
     try:
         (entry,) = orjson.loads(run.stdout)["files"]
         stats = entry["stats"]
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-        return f"ftdata exited {run.returncode} without a JSON report: {_last_line(run.stderr)}"
+        return (f"ftdata exited {run.returncode} without a JSON report: "
+                f"{measure.last_line(run.stderr)}")
     if stats["errors"] or stats["warnings"] or run.returncode != 0:
         return (f"ftdata found {stats['errors']} errors and {stats['warnings']} warnings in the "
                 f"generated file (exit {run.returncode}): {entry['validation_report']['error']}")
@@ -146,12 +120,12 @@ def _ftdata_check(run: measure.Run) -> str | None:
 
 
 def _floor_check(run: measure.Run) -> str | None:
-    return None if run.returncode == 0 else f"floor loop failed: {_last_line(run.stderr)}"
+    return None if run.returncode == 0 else f"floor loop failed: {measure.last_line(run.stderr)}"
 
 
 def _sdk_check(run: measure.Run) -> str | None:
     if run.returncode != 0:
-        return f"check_file crashed (exit {run.returncode}): {_last_line(run.stderr)}"
+        return f"check_file crashed (exit {run.returncode}): {measure.last_line(run.stderr)}"
     verdict = orjson.loads(run.stdout.strip().splitlines()[-1])
     if not verdict["is_check_passed"]:
         # it stopped at the first problem, so its time says nothing about its speed
@@ -242,37 +216,6 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None or b == 0 else a / b
 
 
-def _machine() -> dict[str, Any]:
-    model = None
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = None
-    try:
-        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        mem = round(pages / 2**30, 1)
-    except (ValueError, OSError):
-        pass
-    return {"cpus": os.cpu_count(), "cpu_model": model, "memory_gib": mem,
-            "python": platform.python_version(), "platform": platform.platform(),
-            "orjson": orjson.__version__}
-
-
-def _git() -> dict[str, Any]:
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                              check=False)
-        return done.stdout.strip()
-
-    return {"commit": git("rev-parse", "HEAD") or None,
-            # uncommitted changes to the validator change what is measured: say so
-            "validator_dirty": bool(git("status", "--porcelain", "--", "validator"))}
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
@@ -285,14 +228,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="runs per timing, the best kept (default 3; --quick: 1)")
     parser.add_argument("--datasets", default=",".join(generate.DATASETS),
                         help="comma-separated subset of " + ", ".join(generate.DATASETS))
-    parser.add_argument("--model", default=MODEL,
-                        help=f"the model of the token-counting runs (default {MODEL})")
-    parser.add_argument("--model-datasets", default=None,
-                        help="datasets (of --datasets) timed with --model, comma-separated; "
-                             "empty for none (default: those of " + ",".join(MODEL_DATASETS)
-                             + " that --datasets has)")
-    parser.add_argument("--model-size", type=generate.parse_size, default=None,
-                        help="file size of the --model runs (default 10MB, at most --size)")
+    tokens.add_options(parser)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes and one run: a smoke test of the harness")
@@ -335,16 +271,11 @@ def main(argv: list[str] | None = None) -> int:
     ]
     sdk_tools, sdk_notes = _sdk_tools(not args.no_sdk)
     tools += sdk_tools
-    if args.model_datasets is None:  # the default ones that are run at all
-        model_datasets = [d for d in MODEL_DATASETS if d in datasets]
-    else:
-        model_datasets = [d.strip() for d in args.model_datasets.split(",") if d.strip()]
-        if set(model_datasets) - set(datasets):
-            _parser().error("--model-datasets must be among --datasets")
+    model_datasets = tokens.chosen(args.model_datasets, datasets, _parser())
     model_tools = [
-        Tool("model-1", "ftdata --model, 1 worker", _ftdata(1, args.model), _model_check),
+        Tool("model-1", "ftdata --model, 1 worker", _ftdata(1, args.model), tokens.check),
         Tool("model-all", f"ftdata --model, {cpus} workers", _ftdata(cpus, args.model),
-             _model_check),
+             tokens.check),
     ] if parallel else []
 
     sizes = [size, big]
@@ -352,10 +283,8 @@ def main(argv: list[str] | None = None) -> int:
              for d in datasets}
     results = [Result(d, tool, files[d, n][0].stat().st_size, n)
                for n in sizes for d in datasets for tool in tools]
-    # token counting is some 100x slower than validation: timed on smaller files by default,
-    # against plain validation of those same files
-    model_size = min(size, args.model_size or (size if args.quick else 10_000_000))
-    for d in model_datasets:
+    model_size = tokens.file_size(args.model_size, size, quick=args.quick)
+    for d in model_datasets:  # timed against plain validation of the same files
         if (d, model_size) not in files:
             files[d, model_size] = _dataset_file(args.data_dir, d, model_size, args.seed)
             results += [Result(d, tool, files[d, model_size][0].stat().st_size, model_size)
@@ -426,9 +355,9 @@ def main(argv: list[str] | None = None) -> int:
                      "peak_rss": "max over 20 ms samples of the sum of VmRSS over the process "
                                  "tree, largest over the repeats; MiB"},
         # other work on the machine slows every tool: the 1-minute load before and after
-        "machine": {**_machine(), "load_before": load_before[0],
+        "machine": {**environment.machine(), "load_before": load_before[0],
                     "load_after": os.getloadavg()[0]},
-        "git": _git(), "sdks": sdk_notes,
+        "git": environment.git_state(ROOT), "sdks": sdk_notes,
         "rows": rows, "memory": memory,
     }
     out["table"] = markdown_tables(out)

@@ -185,3 +185,9 @@ def run(argv: Sequence[str], *, env: dict[str, str] | None = None, interval: flo
         return Run(list(argv), returncode, wall, cpu, sampler.peak_kib / 1024,
                    sampler.max_processes, out.read().decode("utf-8", "replace"),
                    err.read().decode("utf-8", "replace"))
+
+
+def last_line(text: str) -> str:
+    """The last non-blank line of a child's stderr (a traceback's last line names the error)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "no output"
