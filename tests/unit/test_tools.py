@@ -78,3 +78,18 @@ def test_a_schema_outside_the_subset_is_still_applied() -> None:
     assert _codes(_sample(any_of, '{"q": 3}')) == []
     assert _codes(_sample(any_of, '{"q": []}')) == [
         ("tool-arguments-schema", "$.messages[1].tool_calls[0].function.arguments")]
+
+
+def test_a_python_type_name_says_which_json_schema_type_to_write() -> None:
+    """LLaMA-Factory's tool data writes "type": "str" (Python's names): say what to write."""
+    for python, json_type in (("str", "string"), ("int", "integer"), ("float", "number"),
+                              ("dict", "object"), ("List", "array"), ("bool", "boolean")):
+        schema = {**SEARCH, "properties": {"q": {"type": python}}}
+        (issue,) = validate_bytes(_sample(schema, '{"q": "cats"}'), "train.jsonl").issues
+        assert issue.code == "tool-schema-invalid"
+        assert issue.message.endswith(
+            f"type {python!r} is a Python name, not a JSON Schema type: write {json_type!r} "
+            "(at parameters.properties.q.type)"), issue.message
+    other = {**SEARCH, "properties": {"q": {"type": "text"}}}  # not Python's: jsonschema's words
+    (issue,) = validate_bytes(_sample(other, '{"q": "cats"}'), "train.jsonl").issues
+    assert "'text' is not valid under any of the given schemas" in issue.message

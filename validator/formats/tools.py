@@ -99,6 +99,23 @@ def _compile(schema: dict[str, Any]) -> Params | str:
     return result
 
 
+# the Python names that tool schemas written from Python code use for JSON Schema's types
+_PYTHON_TYPES = {"str": "string", "int": "integer", "float": "number", "dict": "object",
+                 "list": "array", "tuple": "array", "bool": "boolean", "none": "null"}
+
+
+def _python_type(exc: Any) -> str:
+    """The schema error's message, or for a Python type name (``"type": "str"``) what to
+    write instead."""
+    path = tuple(exc.absolute_path)
+    if path and path[-1] == "type" and isinstance(exc.instance, str):
+        wanted = _PYTHON_TYPES.get(exc.instance.casefold())
+        if wanted is not None:
+            return (f"type {exc.instance!r} is a Python name, not a JSON Schema type: write "
+                    f"{wanted!r}")
+    return str(exc.message)
+
+
 def _compile_slow(schema: dict[str, Any]) -> Params | str:
     import jsonschema  # noqa: PLC0415 - see the module docstring
 
@@ -110,7 +127,7 @@ def _compile_slow(schema: dict[str, Any]) -> Params | str:
         return Params(schema, None, cls(schema))
     except jsonschema.SchemaError as exc:
         where = json_path(tuple(exc.absolute_path), root="parameters")
-        return f"{exc.message}" + (f" (at {where})" if exc.absolute_path else "")
+        return _python_type(exc) + (f" (at {where})" if exc.absolute_path else "")
     except Exception as exc:  # user schemas run third-party code: any failure is a data problem
         return f"schema cannot be used: {exc}"
 
