@@ -238,16 +238,23 @@ def test_example_files_agree(path: Path, purpose: str) -> None:
 
 
 def test_examples_cover_formats() -> None:
+    formats = {"conversation", "instruction", "text", "preference", "batch"}
     seen: set[str] = set()
     invalid = 0
-    for path, purpose in EXAMPLES:
+    for path, purpose in EXAMPLES:  # the agreement itself is test_example_files_agree's
         for line in path.read_bytes().splitlines():
-            result = compare(line, purpose)
-            if result is not None:
+            try:
                 rec = orjson.loads(line)
-                seen.add(schema_for(rec, purpose) or "")
-                invalid += bool(schema_errors(rec, schema_for(rec, purpose) or ""))
-    assert seen == {"conversation", "instruction", "text", "preference", "batch"}
+            except orjson.JSONDecodeError:
+                continue
+            name = schema_for(rec, purpose)
+            if name is not None:
+                seen.add(name)
+                if invalid < 20:  # enough to show it; jsonschema on the rest is slow
+                    invalid += bool(schema_errors(rec, name))
+        if seen == formats and invalid >= 20:
+            break
+    assert seen == formats
     assert invalid >= 20  # the comparison sees many invalid records, not only valid ones
 
 
