@@ -205,3 +205,25 @@ def test_a_malformed_scheduler_address_is_a_usage_error(tmp_path: Path) -> None:
     assert main(["validate", "--scheduler", "tcp://[::1", str(tmp_path / "a.jsonl")],
                 stdout=io.StringIO(), stderr=err) == 2
     assert "is not an address such as tcp://host:8786" in err.getvalue()
+
+
+def test_model_checks_on_the_cluster_equal_single_machine(tmp_path: Path, client: Any,
+                                                         small_tasks: None) -> None:
+    """--model with --scheduler: each cluster task counts its own range's tokens (the
+    tokenizer goes to the workers as the settings that load it), and the report is the one
+    a single machine writes, truncation and token statistics included."""
+    from tests.wordtok import word_tokenizer
+    from validator.models.settings import ModelSettings
+
+    tok = word_tokenizer(tmp_path / "tok")
+    path = tmp_path / "chat.jsonl"
+    path.write_bytes(b"".join(orjson.dumps({"messages": [
+        {"role": "user", "content": " ".join(["q"] * (3 + i % 5))},
+        {"role": "assistant", "content": " ".join(["a"] * (2 + i % 9))}]}) + b"\n"
+        for i in range(3000)))
+    config = Config(max_errors=30, model=ModelSettings(
+        "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference", tokenizer=str(tok),
+        max_seq_length=16))
+    (report,) = cluster.validate_corpus([str(path)], config=config, client=client).reports
+    assert report == validate_file(path, config=config, workers=1)
+    assert report.warnings > 100 and report.stats["tokens"]["samples_counted"] == 3000
