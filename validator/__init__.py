@@ -9,8 +9,8 @@ Everything about the data is in the returned :class:`Report`; exceptions
 
 The names below are the public API, and the only ones the uploader uses (a test pins
 ``__all__``). The quarantine split, the Dask corpus run, the rule registry, the model table
-(``find_model``, ``ModelLimits``) and the option helpers for commands that plug into
-``ftdata`` load on first use, so ``import validator`` stays small.
+(``find_model``, ``ModelLimits``), the token preview (``preview``) and the option helpers for
+commands that plug into ``ftdata`` load on first use, so ``import validator`` stays small.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from validator.run.pipeline import validate_bytes, validate_file, validate_strea
 if TYPE_CHECKING:
     from validator.cli.options import add_config_options, config_from_args
     from validator.models import ModelLimits, find_model
+    from validator.models.preview import Preview, preview
     from validator.rules import Rule
     from validator.run.cluster import validate_corpus
     from validator.run.records import Verdict, check_records
@@ -60,6 +61,7 @@ __all__ = [
     "FtdataError",
     "Issue",
     "ModelLimits",
+    "Preview",
     "Progress",
     "Purpose",
     "Report",
@@ -78,6 +80,7 @@ __all__ = [
     "format_size",
     "load_config",
     "parse_size",
+    "preview",
     "resolve_config",
     "resolve_purpose",
     "sniff_compression",
@@ -94,6 +97,8 @@ _LAZY = {
     "Rule": "validator.rules",
     "ModelLimits": "validator.models",
     "find_model": "validator.models",
+    "Preview": "validator.models.preview",
+    "preview": "validator.models.preview",
     "add_config_options": "validator.cli.options",
     "config_from_args": "validator.cli.options",
     "validate_corpus": "validator.run.cluster",

@@ -16,12 +16,12 @@ MAX_LINES = 400
 
 PUBLIC_API = [
     "FILE_TYPES", "PURPOSES", "RENDERERS", "RULES", "Code", "Config", "ConfigError",
-    "FileAccessError", "FileType", "FtdataError", "Issue", "ModelLimits", "Progress", "Purpose",
-    "Report", "Rule", "Severity", "UsageError", "Verdict", "__version__", "add_config_options",
-    "check_purpose", "check_records", "compression", "config_from_args", "file_type",
-    "find_model", "format_size", "load_config", "parse_size", "resolve_config", "resolve_purpose",
-    "sniff_compression", "split_file", "split_stream", "validate_bytes", "validate_corpus",
-    "validate_file", "validate_stream",
+    "FileAccessError", "FileType", "FtdataError", "Issue", "ModelLimits", "Preview", "Progress",
+    "Purpose", "Report", "Rule", "Severity", "UsageError", "Verdict", "__version__",
+    "add_config_options", "check_purpose", "check_records", "compression", "config_from_args",
+    "file_type", "find_model", "format_size", "load_config", "parse_size", "preview",
+    "resolve_config", "resolve_purpose", "sniff_compression", "split_file", "split_stream",
+    "validate_bytes", "validate_corpus", "validate_file", "validate_stream",
 ]
 
 

@@ -45,7 +45,7 @@ PROGRESS_MIN_BYTES = 32 * 2**20
 
 
 Run = Callable[[argparse.Namespace, TextIO, TextIO], int]
-BUILTIN = ("validate", "rules", "stats", "report", "schema", "models")
+BUILTIN = ("validate", "rules", "stats", "report", "schema", "models", "preview")
 
 
 def _load_plugins(sub: argparse._SubParsersAction[argparse.ArgumentParser], err: TextIO) -> None:

@@ -4,6 +4,11 @@ command runs, so ``ftdata validate`` starts without it.
 
 Without MODEL, a table of every model with the sources and date in a footer; with MODEL, that
 model's every field. An unknown MODEL is a usage error (exit 2) listing close names.
+
+``ftdata preview FILE --model MODEL``: the file's first rows as the model sees them
+(:func:`validator.preview`, what Together's ``POST /fine-tunes/preview`` answers): per row its
+tokens, with the trained ones between ``[[`` and ``]]``, and the counts; ``--output json`` is
+the endpoint's answer.
 """
 
 from __future__ import annotations
@@ -29,6 +34,69 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="a model, such as meta-llama/Meta-Llama-3.1-8B-Instruct-Reference")
     m.add_argument("--output", "-o", choices=("text", "json"), default="text")
     m.set_defaults(run=_run)
+    p = sub.add_parser(
+        "preview", help="show a file's first rows tokenized as the model sees them",
+        description="Tokenize the first rows of FILE (conversation, instruction or general "
+                    "data) with MODEL's chat template and tokenizer, cut to its SFT limit, "
+                    "as Together's fine-tuning preview does: each row's tokens, which of them "
+                    "train (between [[ and ]]), and whether the cut removed any. Needs "
+                    "ftdata[tokens].")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--model", required=True, metavar="MODEL", help="an id of `ftdata models`")
+    p.add_argument("--top-k", type=int, default=5, metavar="N",
+                   help="rows to show, from the start of the file (1-50, default 5)")
+    p.add_argument("--train-on-inputs", action="store_true",
+                   help="train the prompt too (default: only the answers train)")
+    p.add_argument("--max-seq-length", type=int, metavar="N",
+                   help="the job's max_seq_length (default: the model's SFT context)")
+    p.add_argument("--tokenizer", metavar="PATH|HUB_ID",
+                   help="the tokenizer to use instead of the model's own (as for validate)")
+    p.add_argument("--chat-template", metavar="FILE", help="a Jinja chat template")
+    p.add_argument("--tokens", type=int, default=64, metavar="N",
+                   help="tokens to print per row (default 64; 0: all)")
+    p.add_argument("--output", "-o", choices=("text", "json"), default="text")
+    p.set_defaults(run=_preview)
+
+
+def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from validator.models.preview import preview  # noqa: PLC0415 - see the docstring
+
+    found = preview(args.file, args.model, top_k=args.top_k,
+                    train_on_inputs=args.train_on_inputs, tokenizer=args.tokenizer,
+                    chat_template=args.chat_template, max_seq_length=args.max_seq_length)
+    if args.output == "json":
+        out.write(json.dumps(found.to_api(), ensure_ascii=False) + "\n")
+        return 0
+    out.write(f"{found.model}: {found.dataset_format} data, max_seq_length "
+              f"{found.max_seq_length:,}, train_on_inputs {str(found.train_on_inputs).lower()}; "
+              "trained tokens are between [[ and ]]\n")
+    for row in found.rows:
+        spans = ", ".join(f"{start}-{end}" for start, end in row.trained_spans) or "none"
+        cut = f", cut to {found.max_seq_length:,}" if row.truncated else ""
+        about = " (token ranges approximate)" if row.approximate else ""
+        out.write(f"\nline {row.line}: {row.num_tokens:,} tokens{cut}, "
+                  f"{row.num_trained_tokens:,} trained (tokens {spans}){about}\n")
+        out.write("  " + _tokens(row.tokens, row.trained_spans, args.tokens) + "\n")
+    return 0
+
+
+def _tokens(tokens: tuple[str, ...], spans: tuple[tuple[int, int], ...], limit: int) -> str:
+    """The tokens, control characters escaped, the trained spans between [[ and ]]."""
+    shown = tokens if limit <= 0 else tokens[:limit]
+    starts = {start for start, _ in spans}
+    ends = {end for _, end in spans}
+    words: list[str] = []
+    for i, token in enumerate(shown):
+        word = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                       for c in token)
+        words.append(("[[" if i in starts else "") + word)
+        if i + 1 in ends:
+            words[-1] += "]]"
+    if any(start < len(shown) < end for start, end in spans):
+        words[-1] += "]]"  # a span that goes on past what is shown
+    if len(shown) < len(tokens):
+        words.append(f"... ({len(tokens) - len(shown):,} more)")
+    return " ".join(words)
 
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from validator.collect import Tally
     from validator.tokens import ChatTokenizer, TokenCount
 
-__all__ = ["BATCH", "ModelCheck", "TokenTally", "file_checks", "model_limits", "prepare"]
+__all__ = ["BATCH", "ModelCheck", "TokenTally", "file_checks", "model_limits", "prepare",
+           "tokenizer_for"]
 
 BATCH = 256  # samples per tokenizer call: enough to keep its threads busy, little memory
 _TOKENIZERS: dict[tuple[str | None, str | None, str], ChatTokenizer] = {}  # per process
@@ -94,6 +95,13 @@ def prepare(settings: ModelSettings) -> tuple[ModelLimits, ChatTokenizer]:
         from validator.errors import UsageError  # noqa: PLC0415
 
         raise UsageError(f"{limits.id} is fine-tuned with LoRA only: drop full-training")
+    return limits, tokenizer_for(settings, limits)
+
+
+def tokenizer_for(settings: ModelSettings, limits: ModelLimits) -> ChatTokenizer:
+    """The tokenizer that counts for ``limits``' model: ``settings.tokenizer`` when given,
+    else the model's own (mistral-common's shipped one, or its Hugging Face repository's);
+    loaded once per process."""
     key = (settings.tokenizer, settings.chat_template, limits.id)
     tokenizer = _TOKENIZERS.get(key)
     if tokenizer is None:
@@ -106,7 +114,7 @@ def prepare(settings: ModelSettings) -> tuple[ModelLimits, ChatTokenizer]:
         else:
             tokenizer = load_tokenizer(limits.tokenizer, chat_template=settings.chat_template)
         _TOKENIZERS[key] = tokenizer
-    return limits, tokenizer
+    return tokenizer
 
 
 def limit_for(settings: ModelSettings, limits: ModelLimits, fmt: str) -> int:

@@ -41,11 +41,15 @@ class TokenCount:
 
     ``approximate`` is True when the ranges are estimates (the template changed earlier text
     when a message was appended, or a token straddles two messages): ``total`` stays exact.
+    ``ids`` and ``pieces`` (the token ids and their strings) are filled only when asked for
+    (``ids=True``): counting alone never builds them.
     """
 
     total: int
     spans: tuple[tuple[int, int], ...]
     approximate: bool = False
+    ids: tuple[int, ...] = ()
+    pieces: tuple[str, ...] = ()
 
     @property
     def trained(self) -> int:
@@ -78,6 +82,8 @@ class Segments:
 
     bounds: tuple[int, ...]
     approximate: bool = False
+    ids: tuple[int, ...] = ()  # the tokens and their strings, when the caller asked for them
+    pieces: tuple[str, ...] = ()
 
     @property
     def total(self) -> int:
@@ -92,10 +98,12 @@ class Backend(Protocol):
 
     name: str
 
-    def conversations(self, items: Sequence[Conversation], *,
-                      reasoning_model: bool) -> list[Segments | CountError]: ...
+    def conversations(self, items: Sequence[Conversation], *, reasoning_model: bool,
+                      ids: bool = False) -> list[Segments | CountError]:
+        """``ids``: fill each segments' ``ids`` and ``pieces`` too."""
+        ...
 
-    def texts(self, items: Sequence[list[str]]) -> list[Segments]:
+    def texts(self, items: Sequence[list[str]], *, ids: bool = False) -> list[Segments]:
         """Pieces tokenized in order: the first gets the tokenizer's BOS, the last its EOS."""
         ...
 
@@ -119,7 +127,8 @@ def _spans(segments: Segments, trains: Sequence[bool]) -> TokenCount:
             spans[-1] = (spans[-1][0], end)
         else:
             spans.append((start, end))
-    return TokenCount(segments.total, tuple(spans), segments.approximate)
+    return TokenCount(segments.total, tuple(spans), segments.approximate, segments.ids,
+                      segments.pieces)
 
 
 def _message_trains(messages: list[Any], inputs: bool | None, reasoning_model: bool) -> list[bool]:
@@ -187,22 +196,23 @@ class ChatTokenizer:
         self.name = backend.name
 
     def count(self, sample: dict[str, Any], fmt: str, *, train_on_inputs: bool | str = "auto",
-              reasoning_model: bool = False) -> Counted:
+              reasoning_model: bool = False, ids: bool = False) -> Counted:
         """Count one sample of ``fmt`` (conversation, instruction, general, preference_openai).
 
-        Returns a :class:`TokenCount`, or a :class:`PreferenceCount` for preference data.
-        Raises :class:`CountError` (or its subclass TemplateError) when the sample cannot be
-        counted, UsageError for a bad ``fmt`` or ``train_on_inputs``.
+        Returns a :class:`TokenCount`, or a :class:`PreferenceCount` for preference data;
+        ``ids=True`` fills their ``ids`` and ``pieces``. Raises :class:`CountError` (or its
+        subclass TemplateError) when the sample cannot be counted, UsageError for a bad
+        ``fmt`` or ``train_on_inputs``.
         """
         (result,) = self.count_many([sample], fmt, train_on_inputs=train_on_inputs,
-                                    reasoning_model=reasoning_model)
+                                    reasoning_model=reasoning_model, ids=ids)
         if isinstance(result, CountError):
             raise result
         return result
 
     def count_many(self, samples: Sequence[dict[str, Any]], fmt: str, *,
-                   train_on_inputs: bool | str = "auto",
-                   reasoning_model: bool = False) -> list[Counted | CountError]:
+                   train_on_inputs: bool | str = "auto", reasoning_model: bool = False,
+                   ids: bool = False) -> list[Counted | CountError]:
         """Count many samples of one format with one batched tokenizer call.
 
         A sample that cannot be counted gets its :class:`CountError` in its place.
@@ -213,11 +223,11 @@ class ChatTokenizer:
         if fmt not in FORMATS:
             raise UsageError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
         if fmt in ("instruction", "general"):
-            return self._texts(samples, fmt, inputs)
-        return self._conversations(samples, fmt, inputs, reasoning_model)
+            return self._texts(samples, fmt, inputs, ids)
+        return self._conversations(samples, fmt, inputs, reasoning_model, ids)
 
-    def _texts(self, samples: Sequence[dict[str, Any]], fmt: str,
-               inputs: bool | None) -> list[Counted | CountError]:
+    def _texts(self, samples: Sequence[dict[str, Any]], fmt: str, inputs: bool | None,
+               ids: bool) -> list[Counted | CountError]:
         pieces: list[list[str] | CountError] = []
         for sample in samples:
             try:
@@ -226,13 +236,13 @@ class ChatTokenizer:
             except CountError as exc:
                 pieces.append(exc)
         good = [p for p in pieces if not isinstance(p, CountError)]
-        segmented = iter(self.backend.texts(good))
+        segmented = iter(self.backend.texts(good, ids=ids))
         trains = [inputs is True, True] if fmt == "instruction" else [True]
         return [p if isinstance(p, CountError) else _spans(next(segmented), trains)
                 for p in pieces]
 
     def _conversations(self, samples: Sequence[dict[str, Any]], fmt: str, inputs: bool | None,
-                       reasoning_model: bool) -> list[Counted | CountError]:
+                       reasoning_model: bool, ids: bool) -> list[Counted | CountError]:
         items: list[Conversation] = []
         n_inputs: list[int] = []  # a preference side: how many messages are input
         plan: list[int | CountError] = []  # index of the sample's first conversation in items
@@ -249,7 +259,7 @@ class ChatTokenizer:
                 continue
             plan.append(len(items))
             items.extend(convs)
-        segmented = self.backend.conversations(items, reasoning_model=reasoning_model)
+        segmented = self.backend.conversations(items, reasoning_model=reasoning_model, ids=ids)
         out: list[Counted | CountError] = []
         for entry in plan:
             if isinstance(entry, CountError):

@@ -106,8 +106,8 @@ class HFBackend:
         bounds.append(len(full))
         return full, bounds, approximate
 
-    def conversations(self, items: Sequence[Conversation], *,
-                      reasoning_model: bool) -> list[Segments | CountError]:
+    def conversations(self, items: Sequence[Conversation], *, reasoning_model: bool,
+                      ids: bool = False) -> list[Segments | CountError]:
         rendered: list[tuple[str, list[int], bool] | CountError] = []
         for conv in items:
             try:
@@ -122,7 +122,8 @@ class HFBackend:
                 out.append(entry)
                 continue
             _, chars, approximate = entry
-            offsets = next(encodings).offsets  # (start, end) characters, in order
+            encoding = next(encodings)
+            offsets = encoding.offsets  # (start, end) characters, in order
             bounds = [0]
             for at in chars[1:-1]:
                 index = bisect_left(offsets, at, key=_start)
@@ -130,21 +131,32 @@ class HFBackend:
                     approximate = True  # a token spans the boundary
                 bounds.append(max(index, bounds[-1]))
             bounds.append(len(offsets))
-            out.append(Segments(tuple(bounds), approximate))
+            if ids:
+                out.append(Segments(tuple(bounds), approximate, tuple(encoding.ids),
+                                    tuple(encoding.tokens)))
+            else:
+                out.append(Segments(tuple(bounds), approximate))
         return out
 
-    def texts(self, items: Sequence[list[str]]) -> list[Segments]:
+    def texts(self, items: Sequence[list[str]], *, ids: bool = False) -> list[Segments]:
         firsts = self._encode([pieces[0] for pieces in items], add_special_tokens=True)
         rest = [piece for pieces in items for piece in pieces[1:]]
         others = iter(self._encode(rest, add_special_tokens=False))
         out: list[Segments] = []
         for pieces, first in zip(items, firsts, strict=True):
-            bounds = [0, len(first.ids)]
-            for _ in pieces[1:]:
-                bounds.append(bounds[-1] + len(next(others).ids))
-            if self.eos_id is not None:
-                bounds[-1] += 1  # the EOS that ends the sequence
-            out.append(Segments(tuple(bounds)))
+            encodings = [first] + [next(others) for _ in pieces[1:]]
+            bounds = [0]
+            for encoding in encodings:
+                bounds.append(bounds[-1] + len(encoding.ids))
+            eos = () if self.eos_id is None else (self.eos_id,)
+            bounds[-1] += len(eos)  # the EOS that ends the sequence
+            if ids:
+                out.append(Segments(
+                    tuple(bounds), False, tuple(i for e in encodings for i in e.ids) + eos,
+                    tuple(t for e in encodings for t in e.tokens) + tuple(
+                        self.encoder.id_to_token(i) for i in eos)))
+            else:
+                out.append(Segments(tuple(bounds)))
         return out
 
     def _encode(self, texts: list[str], *, add_special_tokens: bool) -> list[Any]:

@@ -108,17 +108,25 @@ class MistralBackend:
             return result
         return wrapper
 
-    def conversations(self, items: Sequence[Conversation], *,
-                      reasoning_model: bool) -> list[Segments | CountError]:
+    def conversations(self, items: Sequence[Conversation], *, reasoning_model: bool,
+                      ids: bool = False) -> list[Segments | CountError]:
         out: list[Segments | CountError] = []
         for messages, tools in items:
             try:
-                out.append(self._conversation(messages, tools))
+                segments = self._conversation(messages, tools)
             except CountError as exc:
                 out.append(exc)
+                continue
+            out.append(self._with_ids(segments) if ids else segments[0])
         return out
 
-    def _conversation(self, messages: list[Any], tools: list[Any] | None) -> Segments:
+    def _with_ids(self, segments: tuple[Segments, list[int]]) -> Segments:
+        found, tokens = segments
+        return Segments(found.bounds, found.approximate, tuple(tokens),
+                        tuple(self._text.id_to_piece(i) for i in tokens))
+
+    def _conversation(self, messages: list[Any],
+                      tools: list[Any] | None) -> tuple[Segments, list[int]]:
         if not all(isinstance(m, dict) for m in messages):
             raise CountError("every message must be an object")
         clean = [{k: v for k, v in m.items() if k in _KEYS and v is not None} for m in messages]
@@ -127,7 +135,8 @@ class MistralBackend:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # deprecation notes of mistral-common
                 request = self._request.from_openai(clean, tools=tools or None)
-                total = len(self.tokenizer.encode_chat_completion(request).tokens)
+                tokens = self.tokenizer.encode_chat_completion(request).tokens
+                total = len(tokens)
         except Exception as exc:  # mistral-common's validation and tokenizer exceptions
             raise CountError(f"{self.name} cannot encode this conversation: {exc}") from None
         record, self._record = self._record, []
@@ -135,7 +144,7 @@ class MistralBackend:
         roles = [m.get("role") for m in clean]
         owners = _align(roles, [kind for kind, _ in record])
         if owners is None or self._start + sum(lengths) != total:
-            return Segments(tuple([0] * len(messages) + [total]), approximate=True)
+            return Segments(tuple([0] * len(messages) + [total]), approximate=True), tokens
         bounds, at = [0], self._start
         for i in range(len(messages)):
             at += sum(n for n, owner in zip(lengths, owners, strict=True) if owner == i)
@@ -143,16 +152,18 @@ class MistralBackend:
         bounds[-1] = total
         # two assistant messages merged into one: their weights cannot be told apart
         merged = any(r == "assistant" and i not in owners for i, r in enumerate(roles))
-        return Segments(tuple(bounds), approximate=merged)
+        return Segments(tuple(bounds), approximate=merged), tokens
 
-    def texts(self, items: Sequence[list[str]]) -> list[Segments]:
+    def texts(self, items: Sequence[list[str]], *, ids: bool = False) -> list[Segments]:
         out: list[Segments] = []
         for pieces in items:
-            bounds = [0]
+            bounds, tokens = [0], []
             for j, piece in enumerate(pieces):
-                ids = self._text.encode(piece, bos=j == 0, eos=j == len(pieces) - 1)
-                bounds.append(bounds[-1] + len(ids))
-            out.append(Segments(tuple(bounds)))
+                encoded = self._text.encode(piece, bos=j == 0, eos=j == len(pieces) - 1)
+                bounds.append(bounds[-1] + len(encoded))
+                tokens += encoded
+            found = Segments(tuple(bounds))
+            out.append(self._with_ids((found, tokens)) if ids else found)
         return out
 
 
