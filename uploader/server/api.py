@@ -1,5 +1,6 @@
 """The Files API listener: every endpoint of SPEC §5 under ``/v1``, behind a bearer key, and
-the model limits endpoint (``GET /fine-tunes/models/limits``, :mod:`uploader.server.models`).
+the model endpoints (``GET /fine-tunes/models/limits``, :mod:`uploader.server.models`;
+``POST /fine-tunes/preview``, :mod:`uploader.server.preview`).
 
 ``POST /files`` takes its fields as ``multipart/form-data`` (the docs, SDK 3.x) or
 form-urlencoded (SDK 1.x), with ``checksum`` optional (SDK 1.x sends none). Idempotent where the
@@ -23,6 +24,7 @@ import orjson
 from uploader.protocol import FILE_ID_HEADER, FILE_TYPES, MAX_PARTS, PART_MIN_BYTES, PURPOSES
 from uploader.server.handler import BadForm, Form, Handler, Route, parse_form
 from uploader.server.models import Refusal, model_limits
+from uploader.server.preview import preview_rows
 from uploader.server.store import MultipartUpload, StoredFile
 
 __all__ = ["ApiHandler"]
@@ -52,6 +54,7 @@ class ApiHandler(Handler):
         _r("GET", f"/files/{_ID}/content", "content", "content"),
         _r("POST", f"/files/{_ID}/preprocess", "preprocess", "preprocess"),
         _r("GET", "/fine-tunes/models/limits", "limits", "limits"),
+        _r("POST", "/fine-tunes/preview", "preview", "preview"),
     )
 
     def authorized(self) -> bool:
@@ -304,7 +307,15 @@ class ApiHandler(Handler):
 
     def limits(self) -> None:
         """``GET /fine-tunes/models/limits?model_name=M``: see :mod:`uploader.server.models`."""
-        answer = model_limits(self.record.query)
+        self._answer(model_limits(self.record.query))
+
+    def preview(self) -> None:
+        """``POST /fine-tunes/preview``: see :mod:`uploader.server.preview`."""
+        doc = self._json_body()
+        if doc is not None:
+            self._answer(preview_rows(doc, self.ctx.store))
+
+    def _answer(self, answer: dict[str, Any] | Refusal) -> None:
         if isinstance(answer, Refusal) and answer.param:
             self.error(answer.status, answer.message, answer.type, param=answer.param)
         elif isinstance(answer, Refusal):
