@@ -41,6 +41,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.add_argument("--purpose", choices=(*PURPOSES, "auto"),
                    help="what the files are for (default: the configured purpose, else auto: "
                         "CSV is eval, the rest fine-tune)")
+    s.add_argument("--against", nargs="+", action="extend", metavar="FILE",
+                   help="validation files: count their samples (and prompts) that also occur "
+                        "in each FILE")
     s.add_argument("--output", "-o", choices=("text", "json"), default="text")
     add_config_options(s, severities=False)
     _token_options(s)
@@ -53,6 +56,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     r.add_argument("-o", "--out", required=True, metavar="HTML", help="the page to write")
     r.add_argument("--purpose", choices=(*PURPOSES, "auto"),
                    help="as for validate (default: the configured purpose, else fine-tune)")
+    r.add_argument("--against", nargs="+", action="extend", metavar="FILE",
+                   help="validation files: show their samples that also occur in FILE")
     add_config_options(r, max_errors_default=REPORT_MAX_ERRORS)
     _token_options(r)
     r.set_defaults(run=_report)
@@ -106,20 +111,58 @@ class _Tokens:
 
 
 def _stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from validator.stats.dataset import profile_file, profile_stream  # noqa: PLC0415
-
     if args.files.count("-") > 1:
         raise UsageError("- (standard input) can be given only once")
     if args.name and "-" not in args.files:
         raise UsageError("--name names standard input: pass - among the files")
-    tokens = _Tokens(args)
-    settings = FileSettings(args)  # each file's [tool.ftdata], from its folder upwards
-    docs = []
-    code = 0
-    for path in args.files:
+    if args.against and "-" in args.files + args.against:
+        raise UsageError("--against compares files: pass files, not - (standard input)")
+    import tempfile  # noqa: PLC0415 - not at start-up: the hook's validate never needs it
+
+    with tempfile.TemporaryDirectory(prefix="ftdata-stats-") as folder:
+        stats = _Stats(args, err, folder)
+        against = [(path, table) for path in args.against or ()
+                   if (table := stats.table(path)) is not None]
+        docs = []
+        for path in args.files:
+            doc = stats.describe(path, keep=bool(args.against))
+            if doc is None:
+                continue
+            if args.against:
+                from validator.stats.analysis import leakage  # noqa: PLC0415
+
+                doc["leakage"] = leakage(stats.tables.pop(path), against)
+            docs.append(doc)
+    if args.output == "json":
+        out.write(orjson.dumps({"files": docs}, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        out.write("".join(_stats_text(doc) for doc in docs))
+    return stats.code
+
+
+class _Stats:
+    """Describes the files of one ``ftdata stats`` run; a file that cannot be described is
+    reported on ``err`` and sets :attr:`code` to 2."""
+
+    def __init__(self, args: argparse.Namespace, err: TextIO, folder: str) -> None:
+        self.args, self.err, self.folder = args, err, folder
+        self.tokens = _Tokens(args)
+        self.settings = FileSettings(args)  # each file's [tool.ftdata], from its folder upwards
+        self.tables: dict[str, str] = {}  # feature tables kept for --against
+        self.code = 0
+
+    def table(self, path: str) -> str | None:
+        """The feature table of a validation file (--against)."""
+        return self.tables[path] if self.describe(path, keep=True) is not None else None
+
+    def describe(self, path: str, *, keep: bool) -> dict[str, Any] | None:
+        from validator.stats.dataset import profile_file, profile_stream  # noqa: PLC0415
+
+        args, tokens = self.args, self.tokens
         name = (args.name or "stdin.jsonl") if path == "-" else path
+        table = os.path.join(self.folder, f"{len(self.tables)}.arrow") if keep else None
         try:
-            config = tokens.config(settings.config(path, name if path == "-" else None))
+            config = tokens.config(self.settings.config(path, name if path == "-" else None))
             purpose = resolve_purpose(args.purpose or config.purpose or "auto", name)
             tokenizer = tokens.plain(config)
             if path == "-":
@@ -129,7 +172,7 @@ def _stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 profile = profile_stream(args.stdin, name, purpose, tokenizer=tokenizer,
                                          context_length=tokens.context_length, config=config)
             else:
-                profile = profile_file(path, purpose, tokenizer=tokenizer,
+                profile = profile_file(path, purpose, tokenizer=tokenizer, features=table,
                                        context_length=tokens.context_length, config=config)
             doc = profile.to_dict()
             if config.model is not None:
@@ -137,15 +180,15 @@ def _stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except UsageError:
             raise  # the same for every file: exit 2 at once
         except FtdataError as exc:  # this file cannot be described: say so, go on
-            err.write(f"ftdata: error: {exc}\n")
-            code = 2
-            continue
-        docs.append(doc)
-    if args.output == "json":
-        out.write(orjson.dumps({"files": docs}, option=orjson.OPT_INDENT_2).decode() + "\n")
-    else:
-        out.write("".join(_stats_text(doc) for doc in docs))
-    return code
+            self.err.write(f"ftdata: error: {exc}\n")
+            self.code = 2
+            return None
+        if table is not None:
+            if profile.analysis is None:
+                raise UsageError(f"{path}: --against compares JSONL or CSV samples, not "
+                                 f"{profile.reading} rows")
+            self.tables[path] = table
+        return doc
 
 
 def _model_tokens(path: str, purpose: str, config: Config) -> dict[str, Any] | None:
@@ -178,11 +221,18 @@ def _stats_text(doc: dict[str, Any]) -> str:
         shares = ", ".join(f"{k.replace('_', ' ')} {doc['samples_with'][k]:,} ({v:.1%})"
                            for k, v in doc["share_of_samples"].items())
         lines.append(f"  samples with: {shares}")
-    if "exact_duplicates" in doc:
+    if "duplicates" in doc and "exact_duplicates" in doc:
+        lines += _duplicates_text(doc["duplicates"])
+    elif "exact_duplicates" in doc:
         dup = doc["exact_duplicates"]
         lines.append(f"  exact duplicates: {_count(dup['samples'], 'sample')} repeat an "
                      f"earlier one ({_count(dup['groups'], 'distinct sample')} occur more "
                      "than once)")
+    if doc.get("longest"):
+        top = ", ".join(f"line {s['line']:,} ({s['chars']:,} chars)" for s in doc["longest"][:3])
+        lines.append(f"  longest: {top}")
+    if "leakage" in doc:
+        lines += _leakage_text(doc["leakage"])
     if doc["not_applicable"]:
         names = ", ".join(key.replace("_", " ") for key in doc["not_applicable"])
         lines.append(f"  not applicable to {doc['read_as']}: {names}")
@@ -191,6 +241,42 @@ def _stats_text(doc: dict[str, Any]) -> str:
     if doc.get("tokens"):
         lines += _tokens_text(doc["tokens"])
     return "\n".join(lines) + "\n"
+
+
+def _against(paths: list[str], purpose: str, config: Config, folder: str,
+             table: str) -> dict[str, Any]:
+    """``report --against``: the leakage of the validation files into the report's file."""
+    from validator.stats.analysis import leakage  # noqa: PLC0415
+    from validator.stats.dataset import profile_file  # noqa: PLC0415
+
+    tables = []
+    for i, path in enumerate(paths):
+        other = os.path.join(folder, f"against-{i}.arrow")
+        profile_file(path, purpose, config=config, features=other)
+        tables.append((path, other))
+    return leakage(table, tables)
+
+
+def _duplicates_text(dup: dict[str, Any]) -> list[str]:
+    if not dup["exact"] and not dup["near"]:
+        return ["  duplicates: none, exact or after case and whitespace folding"]
+    verb = "repeats" if dup["exact"] == 1 else "repeat"
+    lines = [f"  duplicates: {_count(dup['exact'], 'sample')} {verb} an earlier one exactly "
+             f"({_count(dup['exact_groups'], 'group')}), {dup['near']:,} more only after case "
+             f"and whitespace folding ({_count(dup['near_groups'], 'group')})"]
+    for group in dup["groups"][:3]:
+        more = "..." if group["samples"] > len(group["lines"]) else ""
+        lines.append(f"    {group['samples']:,} {group['kind']} on lines "
+                     f"{', '.join(f'{n:,}' for n in group['lines'])}{more}")
+    return lines
+
+
+def _leakage_text(leak: dict[str, Any]) -> list[str]:
+    lines = [f"  in {other['path']}, also in this file: {_count(other['samples'], 'sample')}, "
+             f"{_count(other['prompts'], 'prompt')}" for other in leak["against"]]
+    lines += [f"    {pair['against']}:{pair['line']:,} = line {pair['train_line']:,}"
+              for pair in leak["pairs"][:5]]
+    return lines
 
 
 def _tokens_text(tokens: dict[str, Any]) -> list[str]:
@@ -237,19 +323,25 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     tokens = _Tokens(args)
     config = tokens.config(config)
     tokenizer = tokens.plain(config)
-    note = None
-    try:
-        report = validate_file(args.file, purpose, config=config)
+    import tempfile  # noqa: PLC0415
+
+    note = leak = None
+    with tempfile.TemporaryDirectory(prefix="ftdata-report-") as folder:
+        table = os.path.join(folder, "file.arrow") if args.against else None
         try:
-            profile = profile_file(args.file, purpose, tokenizer=tokenizer,
-                                   context_length=tokens.context_length, config=config)
-        except FileAccessError:
-            raise
-        except FtdataError as exc:  # nothing to describe for this purpose: the page says so
-            profile, note = None, str(exc)
-    except FileAccessError as exc:
-        report, profile = Report.unreadable(args.file, purpose, exc.reason), None
-    write_file(args.out, render_html(report, profile, note=note))  # whole or not at all
+            report = validate_file(args.file, purpose, config=config)
+            try:
+                profile = profile_file(args.file, purpose, tokenizer=tokenizer, features=table,
+                                       context_length=tokens.context_length, config=config)
+            except FileAccessError:
+                raise
+            except FtdataError as exc:  # nothing to describe for this purpose: say so
+                profile, note = None, str(exc)
+        except FileAccessError as exc:
+            report, profile = Report.unreadable(args.file, purpose, exc.reason), None
+        if table is not None and profile is not None and profile.analysis is not None:
+            leak = _against(args.against, purpose, config, folder, table)
+        write_file(args.out, render_html(report, profile, note=note, leakage=leak))
     out.write(f"wrote {args.out}\n{summary(report)}\n")
     if not report.readable:
         return 2

@@ -30,9 +30,10 @@ td code{white-space:nowrap}
 """
 
 
-def render_html(report: Report, profile: Profile | None, *, note: str | None = None) -> str:
+def render_html(report: Report, profile: Profile | None, *, note: str | None = None,
+                leakage: dict[str, Any] | None = None) -> str:
     """The page; ``note`` says why there is no dataset section (a file not described for
-    its purpose)."""
+    its purpose); ``leakage`` is ``ftdata stats --against``'s for the file."""
     verdict = ('<span class="badge ok">valid</span>' if report.valid
                else '<span class="badge bad">invalid</span>')
     parts = [
@@ -52,17 +53,9 @@ def render_html(report: Report, profile: Profile | None, *, note: str | None = N
         parts += ["<h2>Issues by rule</h2>", _by_code(report)]
     parts += ["<h2>Issues</h2>", _issue_table(report)]
     if profile is not None:
-        parts += ["<h2>Dataset</h2>", _profile_table(profile, report.nlines),
-                  '<div class="charts">']
-        applies = profile.applies
-        for key, title, unit, sketch in (
-                ("chars_per_sample", "Characters per sample", "characters", profile.chars),
-                ("messages_per_sample", "Messages per sample", "messages", profile.messages),
-                ("turns_per_sample", "Turns per sample", "assistant turns", profile.turns),
-                ("tokens_per_sample", "Tokens per sample", "tokens", profile.tokens)):
-            if sketch.count and (key in applies or key == "tokens_per_sample"):
-                parts.append(_histogram(title, sketch.histogram(), _marks(sketch), unit))
-        parts.append("</div>")
+        parts += _dataset(profile, report.nlines)
+    if leakage is not None:
+        parts += ["<h2>Leakage</h2>", _leakage(leakage)]
     tokens = report.stats.get("tokens")
     if tokens:
         parts += [f"<h2>Tokens as {escape(tokens['model'])} sees them</h2>", _token_table(tokens)]
@@ -76,6 +69,57 @@ def render_html(report: Report, profile: Profile | None, *, note: str | None = N
         parts += ["<h2>Dataset</h2>", f'<p class="muted">No statistics: {escape(note)}</p>']
     parts.append("</body></html>\n")
     return "\n".join(parts)
+
+
+_CHARTS = (("chars_per_sample", "Characters per sample", "characters", "chars"),
+           ("messages_per_sample", "Messages per sample", "messages", "messages"),
+           ("turns_per_sample", "Turns per sample", "assistant turns", "turns"),
+           ("tokens_per_sample", "Tokens per sample", "tokens", "tokens"))
+
+
+def _dataset(profile: Profile, samples: int) -> list[str]:
+    """The statistics, histograms (linear bins, percentiles marked), the longest samples and
+    the duplicate groups."""
+    doc = profile.to_dict()
+    parts = ["<h2>Dataset</h2>", _profile_table(profile, samples), '<div class="charts">']
+    histograms = doc.get("histograms", {})
+    for key, title, unit, attribute in _CHARTS:
+        if key in histograms:
+            marks = {name: doc[key][name] for name in _QUANTILE_NAMES}
+            parts.append(_histogram(title, [tuple(b) for b in histograms[key]], marks, unit))
+        elif key == "tokens_per_sample" and profile.tokens.count:  # Parquet: from the sketch
+            sketch = getattr(profile, attribute)
+            parts.append(_histogram(title, sketch.histogram(), _marks(sketch), unit))
+    parts.append("</div>")
+    if doc.get("longest"):
+        rows = "".join(f"<tr><td class=num>{s['line']:,}</td><td class=num>{s['chars']:,}</td>"
+                       f"<td class=num>{s['bytes']:,}</td><td>{escape(s['format'])}</td></tr>"
+                       for s in doc["longest"])
+        parts += ["<h3>Longest samples</h3>", "<table><tr><th>line</th><th>characters</th>"
+                  f"<th>bytes</th><th>format</th></tr>{rows}</table>"]
+    groups = doc.get("duplicates", {}).get("groups")
+    if groups:
+        rows = "".join(f"<tr><td class=num>{g['samples']:,}</td><td>{g['kind']}</td>"
+                       f"<td>{', '.join(f'{n:,}' for n in g['lines'])}"
+                       f"{' ...' if g['samples'] > len(g['lines']) else ''}</td></tr>"
+                       for g in groups)
+        parts += ["<h3>Largest duplicate groups</h3>",
+                  "<table><tr><th>samples</th><th>kind</th><th>first lines</th></tr>"
+                  f"{rows}</table>"]
+    return parts
+
+
+def _leakage(leak: dict[str, Any]) -> str:
+    rows = "".join(f"<tr><td>{escape(o['path'])}</td><td class=num>{o['samples']:,}</td>"
+                   f"<td class=num>{o['prompts']:,}</td></tr>" for o in leak["against"])
+    pairs = "".join(f"<tr><td>{escape(p['against'])}</td><td class=num>{p['line']:,}</td>"
+                    f"<td class=num>{p['train_line']:,}</td></tr>" for p in leak["pairs"])
+    table = ("<table><tr><th>validation file</th><th>samples also in this file</th>"
+             f"<th>prompts also in this file</th></tr>{rows}</table>")
+    if pairs:
+        table += ("<table><tr><th>validation file</th><th>its line</th><th>line here</th></tr>"
+                  f"{pairs}</table>")
+    return table
 
 
 def _n(count: int, noun: str) -> str:
@@ -127,7 +171,13 @@ def _profile_table(profile: Profile, samples: int) -> str:
             (f"described here ({doc['read_as']})", f"{profile.samples:,}"),
             (f"blank {unit}s", f"{profile.blank_lines:,}"),
             (f"unreadable {unit}s (not described)", f"{profile.unreadable:,}")]
-    if "exact_duplicates" in doc:
+    if "duplicates" in doc and "exact_duplicates" in doc:
+        dup = doc["duplicates"]
+        rows.append(("exact duplicates", f"{dup['exact']:,} samples in "
+                                         f"{dup['exact_groups']:,} groups"))
+        rows.append(("near duplicates (case and whitespace folded)",
+                     f"{dup['near']:,} samples in {dup['near_groups']:,} groups"))
+    elif "exact_duplicates" in doc:
         rows.append(("exact duplicates", f"{profile.duplicates:,} samples in "
                                          f"{profile.duplicate_groups:,} groups"))
     if "samples_per_format" in doc:

@@ -1,8 +1,11 @@
 """Dataset statistics (``ftdata stats``): what a file holds, sample by sample, in one streaming
-pass with memory flat except for 8 bytes per sample kept to find exact duplicates.
+pass with memory flat: each sample's row of features goes to a feature table on disk
+(:mod:`validator.stats.table`), and the statistics are polars queries over it
+(:mod:`validator.stats.analysis`): exact percentiles, histograms, the longest samples, exact
+and near duplicates.
 
 This is description, not validation: lines that do not parse, or match no format, are only
-counted. Distributions use the mergeable :class:`~validator.stats.sketch.Sketch`.
+counted. Pre-tokenized Parquet files are described from their columns directly.
 
 Every purpose and file type that ``ftdata validate`` reads is described: fine-tune samples
 (JSONL, or pre-tokenized Parquet rows), batch requests (their ``body``) and eval or calibration
@@ -12,11 +15,8 @@ of :meth:`Profile.to_dict` and named in its ``not_applicable`` list.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
-from array import array
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -29,7 +29,9 @@ from validator.purposes import FILE_TYPES, PURPOSE_OF_TYPE, check_purpose, compr
 from validator.read.json_errors import BOM
 from validator.read.lines import TooLong, split_lines
 from validator.read.source import BlockReader, open_source
+from validator.stats.sample import Sample
 from validator.stats.sketch import Sketch
+from validator.stats.table import FeatureWriter
 
 __all__ = ["Profile", "Tokenizer", "load_tokenizer", "profile_file", "profile_stream"]
 
@@ -71,6 +73,9 @@ def load_tokenizer(path: str | None) -> Tokenizer | None:
     return Tokenizer(path) if path else None
 
 
+_NONE: dict[str, Any] = {"min": None, "p50": None, "p90": None, "p99": None, "max": None}
+
+
 @dataclass
 class Profile:
     """The statistics of one file; :meth:`to_dict` is ``ftdata stats --output json``."""
@@ -84,15 +89,13 @@ class Profile:
     blank_lines: int = 0
     unreadable: int = 0  # lines that are not JSON objects of a known format
     formats: dict[str, int] = field(default_factory=dict)
-    messages: Sketch = field(default_factory=Sketch)
-    turns: Sketch = field(default_factory=Sketch)
-    chars: Sketch = field(default_factory=Sketch)
-    tokens: Sketch = field(default_factory=Sketch)
+    tokens: Sketch = field(default_factory=Sketch)  # pre-tokenized rows, and --tokenizer
     context_length: int | None = None
     over_context: int = 0
     shares: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_SHARES, 0))
     duplicates: int = 0  # samples that repeat an earlier one exactly
     duplicate_groups: int = 0  # distinct samples that occur more than once
+    analysis: dict[str, Any] | None = None  # the feature table's statistics (not Parquet)
 
     @property
     def applies(self) -> tuple[str, ...]:
@@ -112,14 +115,16 @@ class Profile:
             "blank_lines": self.blank_lines,
             "unreadable_lines": self.unreadable,
             "samples_per_format": dict(self.formats),
-            "messages_per_sample": self.messages.distribution(),
-            "turns_per_sample": self.turns.distribution(),
-            "chars_per_sample": self.chars.distribution(),
+            "messages_per_sample": _NONE,  # the feature table's, below
+            "turns_per_sample": _NONE,
+            "chars_per_sample": _NONE,
             "share_of_samples": {k: round(v / samples, 4) for k, v in self.shares.items()},
             "samples_with": dict(self.shares),
             "exact_duplicates": {"samples": self.duplicates, "groups": self.duplicate_groups},
         }
         applies = self.applies
+        if self.analysis is not None:
+            self._exact(doc, applies)
         for key in _STATS:
             if key not in applies:
                 del doc[key]
@@ -133,18 +138,38 @@ class Profile:
         return doc
 
 
+    def _exact(self, doc: dict[str, Any], applies: tuple[str, ...]) -> None:
+        """The feature table's exact statistics over the sketches' (see :mod:`.analysis`)."""
+        found = self.analysis or {}
+        shown = [key for key in ("messages_per_sample", "turns_per_sample", "chars_per_sample",
+                                 "bytes_per_sample", "tokens_per_sample")
+                 if key in found and (key in applies or key in ("bytes_per_sample",
+                                                               "tokens_per_sample"))]
+        for key in shown:
+            doc[key] = found[key]
+        doc["per_format"] = {fmt: {k: v for k, v in values.items() if k in shown}
+                             for fmt, values in found["per_format"].items()}
+        doc["histograms"] = {k: v for k, v in found["histograms"].items() if k in shown}
+        doc["longest"] = found["longest"]
+        doc["duplicates"] = found["duplicates"]
+
+
 def profile_file(path: str | os.PathLike[str], purpose: str = "fine-tune", *,
                  tokenizer: Tokenizer | None = None, context_length: int | None = None,
-                 config: Config | None = None) -> Profile:
+                 config: Config | None = None,
+                 features: str | os.PathLike[str] | None = None) -> Profile:
     """Statistics of a JSONL (also compressed), CSV or Parquet file read for ``purpose``, as
     ``ftdata validate`` takes them; ``config`` gives the line limit (a longer line is counted as
     unreadable, not buffered). Raises :class:`~validator.errors.UsageError` for a file type
-    that is not known or does not serve ``purpose`` (a CSV file is eval data only)."""
+    that is not known or does not serve ``purpose`` (a CSV file is eval data only).
+
+    The samples' feature table is written to ``features`` (an Arrow IPC file the caller
+    then owns), else to a temporary file removed once the statistics are computed."""
     reading(os.fspath(path), purpose)  # refused before the file is opened
     source, handle = open_source(os.fspath(path))
     with handle:
         return profile_stream(handle, source.path, purpose, tokenizer=tokenizer,
-                              context_length=context_length, config=config)
+                              context_length=context_length, config=config, features=features)
 
 
 def reading(name: str, purpose: str) -> str:
@@ -167,12 +192,12 @@ def reading(name: str, purpose: str) -> str:
 
 def profile_stream(stream: BinaryIO, name: str, purpose: str = "fine-tune", *,
                    tokenizer: Tokenizer | None = None, context_length: int | None = None,
-                   config: Config | None = None) -> Profile:
+                   config: Config | None = None,
+                   features: str | os.PathLike[str] | None = None) -> Profile:
     """:func:`profile_file` of a binary stream (standard input) called ``name``."""
     from validator.stats import records  # noqa: PLC0415 - the other readings, kept apart
 
     config = config or Config()
-    max_line_bytes = config.max_line_bytes
     how = reading(name, purpose)
     profile = Profile(name, purpose=purpose, reading=how, context_length=context_length,
                       shares=dict.fromkeys(READINGS[how][2], 0))
@@ -180,11 +205,24 @@ def profile_stream(stream: BinaryIO, name: str, purpose: str = "fine-tune", *,
         profile.unit = "rows"
         records.profile_parquet(stream, profile, config.max_file_bytes)
         return profile
-    kept = _Kept(profile, tokenizer)
+    writer = FeatureWriter(features)
+    try:
+        return _read(stream, name, profile, config, _Kept(profile, tokenizer, writer))
+    finally:
+        if features is None:
+            writer.remove()
+
+
+def _read(stream: BinaryIO, name: str, profile: Profile, config: Config,
+          kept: _Kept) -> Profile:
+    from validator.stats import records  # noqa: PLC0415
+
+    max_line_bytes = config.max_line_bytes
+    how = profile.reading
     if file_type(name) == "csv":
         profile.unit = "rows"
-        for text, key in records.csv_rows(stream, profile, max_line_bytes):
-            kept.add(text, key)
+        for sample, key, nbytes in records.csv_rows(stream, profile, max_line_bytes):
+            kept.add(sample, key, nbytes)
         return kept.finish()
     read_line = {"fine-tune": _profile_line, "batch-api": records.batch_line,
                  "rows": records.row_line}[how]
@@ -203,7 +241,7 @@ def profile_stream(stream: BinaryIO, name: str, purpose: str = "fine-tune", *,
         if got is None:
             profile.unreadable += 1
             continue
-        kept.add(*got)
+        kept.add(got[0], got[1], len(line))
     if reader.over_limit:
         raise FtdataError(f"{name}: over {reader.limit:,} bytes (max-file-size), so reading "
                           "stopped there; split it into several files")
@@ -221,41 +259,52 @@ def _disk_size(stream: BinaryIO) -> int:
 
 
 class _Kept:
-    """Each sample's hash (for duplicates) and text (for token counts, in batches)."""
+    """Each sample's row of the feature table, and its text for token counts (in batches)."""
 
-    def __init__(self, profile: Profile, tokenizer: Tokenizer | None) -> None:
+    def __init__(self, profile: Profile, tokenizer: Tokenizer | None,
+                 features: FeatureWriter) -> None:
         self.profile = profile
         self.tokenizer = tokenizer
-        self.hashes = array("Q")
+        self.features = features
         self.texts: list[str] = []
 
-    def add(self, text: str, key: bytes) -> None:
-        digest = hashlib.blake2b(key, digest_size=8).digest()
-        self.hashes.append(int.from_bytes(digest, "little"))
+    def add(self, sample: Sample, key: bytes, nbytes: int) -> None:
+        profile = self.profile
+        sample.record(profile)
+        self.features.add(profile.lines, nbytes, sample, sample.hashes(key))
         if self.tokenizer is not None:
-            self.texts.append(text)
+            self.texts.append("\n".join(sample.texts))
             if len(self.texts) >= 256:
-                _count_tokens(self.tokenizer, self.texts, self.profile)
+                self.features.set_tokens(_count_tokens(self.tokenizer, self.texts, profile))
+        if not self.texts:
+            self.features.flush()
 
     def finish(self) -> Profile:
         if self.tokenizer is not None and self.texts:
-            _count_tokens(self.tokenizer, self.texts, self.profile)
-        self.profile.duplicates, self.profile.duplicate_groups = _duplicates(self.hashes)
+            self.features.set_tokens(_count_tokens(self.tokenizer, self.texts, self.profile))
+        from validator.stats.analysis import analyse  # noqa: PLC0415 - polars, loaded here
+
+        path = self.features.close()
+        self.profile.analysis = analyse(path)
+        duplicates = self.profile.analysis["duplicates"]
+        self.profile.duplicates = duplicates["exact"]
+        self.profile.duplicate_groups = duplicates["exact_groups"]
         return self.profile
 
 
-def _count_tokens(tokenizer: Tokenizer, texts: list[str], profile: Profile) -> None:
+def _count_tokens(tokenizer: Tokenizer, texts: list[str], profile: Profile) -> list[int]:
     limit = profile.context_length
-    for n in tokenizer.count(texts):
+    counts = tokenizer.count(texts)
+    for n in counts:
         profile.tokens.add(n)
         if limit is not None and n > limit:
             profile.over_context += 1
     texts.clear()
+    return counts
 
 
-def _profile_line(line: bytes, profile: Profile) -> tuple[str, bytes] | None:
-    """Record one sample's numbers; return its text (for token counts) and what an exact
-    duplicate repeats, None if unreadable."""
+def _profile_line(line: bytes, profile: Profile) -> tuple[Sample, bytes] | None:
+    """One sample, read, and what an exact duplicate repeats; None if unreadable."""
     try:
         rec = orjson.loads(line)
     except orjson.JSONDecodeError:
@@ -267,7 +316,7 @@ def _profile_line(line: bytes, profile: Profile) -> tuple[str, bytes] | None:
         return None
     profile.samples += 1
     profile.formats[fmt.name] = profile.formats.get(fmt.name, 0) + 1
-    sample = Sample()
+    sample = Sample(fmt.name)
     if "weight" in rec:
         sample.weights = True
     if fmt.name == "conversation":
@@ -276,97 +325,15 @@ def _profile_line(line: bytes, profile: Profile) -> tuple[str, bytes] | None:
         given = rec.get("input")
         if type(given) is dict:
             sample.messages(given.get("messages"), given.get("tools"))
+        sample.prompt_end = len(sample.texts)  # the input
         for key in ("preferred_output", "non_preferred_output"):
             sample.messages(rec.get(key), None, count=False)
         sample.turns += 1
     elif fmt.name == "instruction":
-        sample.content(rec.get("prompt"))
-        sample.content(rec.get("completion"))
+        sample.content(rec.get("prompt"), "prompt")
+        sample.prompt_end = len(sample.texts)
+        sample.content(rec.get("completion"), "completion")
         sample.turns = 1
     else:
         sample.content(rec.get("text"))
-    return sample.record(profile), line.rstrip(b"\r")
-
-
-class Sample:
-    """What one sample holds, read without judging it."""
-
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-        self.n_messages = 0
-        self.turns = 0
-        self.tools = False
-        self.parallel_tool_calls = False
-        self.reasoning = False
-        self.images = False
-        self.weights = False
-        self.nothing_trained = False
-
-    def record(self, profile: Profile) -> str:
-        """Add this sample's numbers to ``profile``; return its text."""
-        profile.messages.add(self.n_messages)
-        profile.turns.add(self.turns)
-        profile.chars.add(sum(len(t) for t in self.texts))
-        for key in profile.shares:
-            if getattr(self, key):
-                profile.shares[key] += 1
-        return "\n".join(self.texts)
-
-    def content(self, value: Any) -> None:
-        if type(value) is str:
-            self.texts.append(value)
-        elif type(value) is list:
-            for part in value:
-                if type(part) is dict:
-                    if type(part.get("text")) is str:
-                        self.texts.append(part["text"])
-                    if part.get("type") == "image_url":
-                        self.images = True
-
-    def messages(self, messages: Any, tools: Any, *, count: bool = True) -> None:
-        if tools:
-            self.tools = True
-        if type(messages) is not list:
-            return
-        assistants = trained = 0
-        for m in _dicts(messages):
-            if count:
-                self.n_messages += 1
-            role = m.get("role")
-            self.content(m.get("content"))
-            if "weight" in m:
-                self.weights = True
-            if role == "tool":
-                self.tools = True
-            if role != "assistant":
-                continue
-            assistants += 1
-            trained += m.get("weight", 1) != 0
-            calls = m.get("tool_calls")
-            if calls:
-                self.tools = True
-                if type(calls) is list and len(calls) >= 2:
-                    self.parallel_tool_calls = True
-            if m.get("reasoning") or m.get("reasoning_content"):
-                self.reasoning = True
-        if count:
-            self.turns += assistants
-            if assistants and not trained:
-                self.nothing_trained = True
-
-
-def _dicts(items: Iterable[Any]) -> Iterator[dict[str, Any]]:
-    return (item for item in items if type(item) is dict)
-
-
-def _duplicates(hashes: array[int]) -> tuple[int, int]:
-    """(samples repeating an earlier one, distinct samples seen more than once)."""
-    if not hashes:
-        return 0, 0
-    import pyarrow as pa  # noqa: PLC0415 - vectorised counting over the hash column
-    import pyarrow.compute as pc  # noqa: PLC0415
-
-    column = pa.Array.from_buffers(pa.uint64(), len(hashes), [None, pa.py_buffer(hashes)])
-    counts = pc.value_counts(column).field("counts")
-    repeated = pc.filter(counts, pc.greater(counts, 1))
-    return int(pc.sum(repeated).as_py() or 0) - len(repeated), len(repeated)
+    return sample, line.rstrip(b"\r")

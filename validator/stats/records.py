@@ -1,52 +1,57 @@
 """The readings of ``ftdata stats`` other than fine-tune JSONL: batch requests, eval and
 calibration rows (JSONL objects or CSV rows) and pre-tokenized Parquet rows.
 
-Each line reader returns the sample's text (for token counts) and the bytes an exact duplicate
-repeats, or None for a line that is not a JSON object.
+Each line reader returns the :class:`Sample` read and the bytes an exact duplicate repeats, or
+None for a line that is not a JSON object.
 """
 
 from __future__ import annotations
 
 import csv
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
 import orjson
 
 from validator.config import Config
 from validator.errors import FtdataError
-from validator.stats.dataset import Profile, Sample
+from validator.stats.dataset import Profile
+from validator.stats.sample import Sample
 
 __all__ = ["batch_line", "csv_rows", "profile_parquet", "row_line"]
 
 
-def batch_line(line: bytes, profile: Profile) -> tuple[str, bytes] | None:
+def batch_line(line: bytes, profile: Profile) -> tuple[Sample, bytes] | None:
     """A batch request: its body's messages (or prompt); a duplicate repeats the body."""
     rec = _object(line)
     if rec is None:
         return None
     profile.samples += 1
     body = rec.get("body")
-    sample = Sample()
+    sample = Sample("batch")
     if type(body) is dict:
         if "messages" in body:
             sample.messages(body.get("messages"), body.get("tools"))
         else:
             sample.content(body.get("prompt"))
-    text = sample.record(profile)
-    return text, orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+    return sample, orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
 
 
-def row_line(line: bytes, profile: Profile) -> tuple[str, bytes] | None:
+def row_line(line: bytes, profile: Profile) -> tuple[Sample, bytes] | None:
     """An eval or calibration row: the characters of its string values."""
     rec = _object(line)
     if rec is None:
         return None
     profile.samples += 1
-    texts = list(_strings(rec))
-    profile.chars.add(sum(len(t) for t in texts))
-    return "\n".join(texts), line.rstrip(b"\r")
+    return _row(_strings(rec)), line.rstrip(b"\r")
+
+
+def _row(texts: Iterable[str]) -> Sample:
+    sample = Sample("row")
+    for text in texts:
+        sample.content(text)
+    return sample
 
 
 def _object(line: bytes) -> dict[str, Any] | None:
@@ -66,9 +71,10 @@ def _strings(value: Any, depth: int = 0) -> Iterator[str]:
 
 
 def csv_rows(stream: BinaryIO, profile: Profile, max_line_bytes: int
-             ) -> Iterator[tuple[str, bytes]]:
+             ) -> Iterator[tuple[Sample, bytes, int]]:
     """The data rows of a CSV file (after its header): a row with another number of cells than
-    the header is unreadable, an empty one blank. Yields (text, duplicate key) per sample.
+    the header is unreadable, an empty one blank. Yields (sample, duplicate key, characters of
+    its cells and separators) per sample.
     Lines are read as ``ftdata validate`` reads them, bounded by ``max_line_bytes``."""
     from validator.collect import Collector  # noqa: PLC0415 - only for CSV
     from validator.files.csv import FIELD_CHARS, CsvLines  # noqa: PLC0415
@@ -89,8 +95,7 @@ def csv_rows(stream: BinaryIO, profile: Profile, max_line_bytes: int
                 profile.unreadable += 1
             else:
                 profile.samples += 1
-                profile.chars.add(sum(len(cell) for cell in row))
-                yield "\n".join(row), orjson.dumps(row)
+                yield _row(row), orjson.dumps(row), sum(map(len, row)) + len(row)
     except csv.Error as exc:
         raise FtdataError(f"{profile.path}: cannot read as CSV ({exc}) on line "
                           f"{reader.line_num}; `ftdata validate` says more") from None

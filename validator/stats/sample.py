@@ -1,0 +1,107 @@
+"""One sample as ``ftdata stats`` reads it, without judging it: its texts (with their roles),
+messages, turns and what it uses (tools, reasoning, images, weights)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from validator.stats.dataset import Profile
+
+__all__ = ["Sample"]
+
+
+def _digest(data: bytes) -> int:
+    """A 64-bit hash of ``data`` (blake2b): two different samples share one with a chance
+    of about 1 in 2**64 per pair; the same in every process, so tables can be compared."""
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
+
+
+class Sample:
+    """What one sample holds, read without judging it."""
+
+    def __init__(self, fmt: str = "") -> None:
+        self.fmt = fmt
+        self.texts: list[str] = []
+        self.roles: list[str] = []  # the role of each text ("" outside messages)
+        self.prompt_end: int | None = None  # texts before it are the prompt; None: no prompt
+        self.n_messages = 0
+        self.turns = 0
+        self.tools = False
+        self.parallel_tool_calls = False
+        self.reasoning = False
+        self.images = False
+        self.weights = False
+        self.nothing_trained = False
+
+    def record(self, profile: Profile) -> None:
+        """Count what this sample uses in ``profile``'s shares (the rest goes to the feature
+        table)."""
+        for key in profile.shares:
+            if getattr(self, key):
+                profile.shares[key] += 1
+
+    def content(self, value: Any, role: str = "") -> None:
+        if type(value) is str:
+            self.texts.append(value)
+            self.roles.append(role)
+        elif type(value) is list:
+            for part in value:
+                if type(part) is dict:
+                    if type(part.get("text")) is str:
+                        self.texts.append(part["text"])
+                        self.roles.append(role)
+                    if part.get("type") == "image_url":
+                        self.images = True
+
+    def hashes(self, key: bytes) -> tuple[int, int, int | None]:
+        """The feature table's hashes: of ``key`` (what an exact duplicate repeats), of the
+        normalized text (each part's role and its text case folded, whitespace collapsed),
+        of the normalized prompt (the parts before ``prompt_end``)."""
+        folded = [f"{role}\x1f{' '.join(text.casefold().split())}"
+                  for role, text in zip(self.roles, self.texts, strict=True)]
+        whole = "\x1e".join(folded).encode("utf-8", "surrogatepass")
+        if self.prompt_end is None:
+            return _digest(key), _digest(whole), None
+        prompt = "\x1e".join(folded[:self.prompt_end]).encode("utf-8", "surrogatepass")
+        return _digest(key), _digest(whole), _digest(prompt)
+
+    def messages(self, messages: Any, tools: Any, *, count: bool = True) -> None:
+        if tools:
+            self.tools = True
+        if type(messages) is not list:
+            return
+        assistants = trained = 0
+        for m in _dicts(messages):
+            if count:
+                self.n_messages += 1
+            role = m.get("role")
+            start = len(self.texts)
+            self.content(m.get("content"), role if type(role) is str else "")
+            if "weight" in m:
+                self.weights = True
+            if role == "tool":
+                self.tools = True
+            if role != "assistant":
+                continue
+            if count:
+                self.prompt_end = start  # the messages before the last assistant message
+            assistants += 1
+            trained += m.get("weight", 1) != 0
+            calls = m.get("tool_calls")
+            if calls:
+                self.tools = True
+                if type(calls) is list and len(calls) >= 2:
+                    self.parallel_tool_calls = True
+            if m.get("reasoning") or m.get("reasoning_content"):
+                self.reasoning = True
+        if count:
+            self.turns += assistants
+            if assistants and not trained:
+                self.nothing_trained = True
+
+
+def _dicts(items: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    return (item for item in items if type(item) is dict)
