@@ -45,6 +45,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="validation files: count their samples (and prompts) that also occur "
                         "in each FILE")
     s.add_argument("--output", "-o", choices=("text", "json"), default="text")
+    s.add_argument("--workers", type=int, metavar="N",
+                   help="processes per file (default: all cores for JSONL files of 64 MiB "
+                        "or more, else 1); the statistics are the same for any N")
     add_config_options(s, severities=False)
     _token_options(s)
     s.set_defaults(run=_stats)
@@ -115,6 +118,8 @@ def _stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("- (standard input) can be given only once")
     if args.name and "-" not in args.files:
         raise UsageError("--name names standard input: pass - among the files")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be at least 1, not {args.workers}")
     if args.against and "-" in args.files + args.against:
         raise UsageError("--against compares files: pass files, not - (standard input)")
     import tempfile  # noqa: PLC0415 - not at start-up: the hook's validate never needs it
@@ -173,7 +178,8 @@ class _Stats:
                                          context_length=tokens.context_length, config=config)
             else:
                 profile = profile_file(path, purpose, tokenizer=tokenizer, features=table,
-                                       context_length=tokens.context_length, config=config)
+                                       context_length=tokens.context_length, config=config,
+                                       workers=args.workers)
             doc = profile.to_dict()
             if config.model is not None:
                 doc["tokens"] = _model_tokens(path, purpose, config)

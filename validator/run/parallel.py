@@ -38,8 +38,9 @@ from validator.run.cores import available_cores
 from validator.run.route import FileRouter, close_parts, join_parts, open_parts
 from validator.run.scan import model_check, scan_jsonl
 
-__all__ = ["PARALLEL_MIN_BYTES", "Identity", "Job", "available_cores", "file_identity",
-           "merge_results", "plan_jobs", "scan_parallel", "scan_range"]
+__all__ = ["PARALLEL_MIN_BYTES", "Identity", "Job", "available_cores", "changed",
+           "file_identity", "merge_results", "open_range", "plan_jobs", "plan_ranges",
+           "read_range", "scan_parallel", "scan_range"]
 
 PARALLEL_MIN_BYTES = 64 * 2**20  # below this, starting workers costs more than it saves
 CHUNKS_PER_WORKER = 4  # several ranges per worker even out uneven lines
@@ -150,7 +151,7 @@ def file_identity(fd: int) -> Identity:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
-def _changed(path: str, was: Identity, now: Identity) -> InputChangedError:
+def changed(path: str, was: Identity, now: Identity) -> InputChangedError:
     if now[:2] != was[:2]:
         return InputChangedError(path, "was replaced by another file")
     if now[2] != was[2]:
@@ -158,7 +159,7 @@ def _changed(path: str, was: Identity, now: Identity) -> InputChangedError:
     return InputChangedError(path, "was rewritten")
 
 
-def _open_range(job: Job) -> BinaryIO:
+def open_range(job: Job) -> BinaryIO:
     """``job``'s file, checked to be the one planned on (when its identity is known)."""
     if job.identity is None or is_url(job.path):
         return open_input(job.path)
@@ -171,7 +172,7 @@ def _open_range(job: Job) -> BinaryIO:
     try:
         now = file_identity(fd)
         if now != job.identity:
-            raise _changed(job.path, job.identity, now)
+            raise changed(job.path, job.identity, now)
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:
@@ -179,7 +180,7 @@ def _open_range(job: Job) -> BinaryIO:
         raise
 
 
-def _read_range(handle: BinaryIO, job: Job) -> Iterator[bytes]:
+def read_range(handle: BinaryIO, job: Job) -> Iterator[bytes]:
     try:
         yield from _range_blocks(handle, job.end - job.start)
     except OSError as exc:  # a read error; a write error (split parts) is not raised here
@@ -192,10 +193,10 @@ def scan_range(job: Job) -> tuple[Collector, Tally, int]:
     tally = Tally()
     limit = job.config.max_line_bytes
     first = dict.fromkeys(job.first_row[1], job.first_row[0]) if job.first_row else None
-    with _open_range(job) as handle:
+    with open_range(job) as handle:
         router = open_parts(job.parts, job.start) if job.parts else None
         handle.seek(job.start)
-        blocks = _read_range(handle, job)
+        blocks = read_range(handle, job)
         if router is None:
             lines = scan_jsonl(split_lines(blocks, limit), job.purpose, limit, out, tally,
                                offset=job.start, known_format=job.known_format,
@@ -234,7 +235,7 @@ def scan_parallel(
     """
     identity = file_identity(handle.fileno())
     if identity[2] != size:
-        raise _changed(path, (*identity[:2], size, identity[3]), identity)
+        raise changed(path, (*identity[:2], size, identity[3]), identity)
     with _parts_folder(router is not None, scratch) as parts:
         # a multiple of the workers: equal ranges then end together
         chunks = workers * max(CHUNKS_PER_WORKER, -(-size // (MAX_CHUNK_BYTES * workers)))
@@ -246,7 +247,7 @@ def scan_parallel(
             _run(jobs, workers, out, tally, progress)
             now = file_identity(handle.fileno())
             if now != identity:  # changed in place while the workers read it
-                raise _changed(path, identity, now)
+                raise changed(path, identity, now)
             if router is not None and parts is not None:
                 join_parts(parts, (job.start for job in jobs), router)
         except OSError as exc:  # workers raise read errors as FileAccessError: a write error

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -28,12 +29,15 @@ from validator.formats.detect import detect
 from validator.purposes import FILE_TYPES, PURPOSE_OF_TYPE, check_purpose, compression, file_type
 from validator.read.json_errors import BOM
 from validator.read.lines import TooLong, split_lines
-from validator.read.source import BlockReader, open_source
+from validator.read.source import BlockReader, open_source, sniff
+from validator.run.cores import available_cores
+from validator.run.parallel import PARALLEL_MIN_BYTES
 from validator.stats.sample import Sample
 from validator.stats.sketch import Sketch
 from validator.stats.table import FeatureWriter
 
-__all__ = ["Profile", "Tokenizer", "load_tokenizer", "profile_file", "profile_stream"]
+__all__ = ["Kept", "Profile", "Tokenizer", "analysed", "load_tokenizer", "profile_file",
+           "profile_stream", "read_lines"]
 
 _SHARES = ("tools", "parallel_tool_calls", "reasoning", "images", "weights", "nothing_trained")
 _STATS = ("samples_per_format", "messages_per_sample", "turns_per_sample", "chars_per_sample",
@@ -97,6 +101,19 @@ class Profile:
     duplicate_groups: int = 0  # distinct samples that occur more than once
     analysis: dict[str, Any] | None = None  # the feature table's statistics (not Parquet)
 
+    def merge(self, other: Profile) -> None:
+        """Add the counts of ``other``, the profile of a later part of the same file."""
+        self.lines += other.lines
+        self.samples += other.samples
+        self.blank_lines += other.blank_lines
+        self.unreadable += other.unreadable
+        for name, n in other.formats.items():
+            self.formats[name] = self.formats.get(name, 0) + n
+        for key, n in other.shares.items():
+            self.shares[key] = self.shares.get(key, 0) + n
+        self.tokens.merge(other.tokens)
+        self.over_context += other.over_context
+
     @property
     def applies(self) -> tuple[str, ...]:
         """The statistics (keys of :meth:`to_dict`) that describe what was read (no shares
@@ -157,19 +174,49 @@ class Profile:
 def profile_file(path: str | os.PathLike[str], purpose: str = "fine-tune", *,
                  tokenizer: Tokenizer | None = None, context_length: int | None = None,
                  config: Config | None = None,
-                 features: str | os.PathLike[str] | None = None) -> Profile:
+                 features: str | os.PathLike[str] | None = None,
+                 workers: int | None = None) -> Profile:
     """Statistics of a JSONL (also compressed), CSV or Parquet file read for ``purpose``, as
     ``ftdata validate`` takes them; ``config`` gives the line limit (a longer line is counted as
     unreadable, not buffered). Raises :class:`~validator.errors.UsageError` for a file type
     that is not known or does not serve ``purpose`` (a CSV file is eval data only).
 
     The samples' feature table is written to ``features`` (an Arrow IPC file the caller
-    then owns), else to a temporary file removed once the statistics are computed."""
-    reading(os.fspath(path), purpose)  # refused before the file is opened
+    then owns), else to a temporary file removed once the statistics are computed.
+    ``workers`` processes share a plain JSONL file (default: every core the process may use
+    for files of 64 MiB or more, else 1); the statistics are the same for any number."""
+    how = reading(os.fspath(path), purpose)  # refused before the file is opened
     source, handle = open_source(os.fspath(path))
     with handle:
+        size = source.size or 0
+        if workers is None:
+            workers = available_cores() if size >= PARALLEL_MIN_BYTES else 1
+        if (workers > 1 and how != "parquet" and file_type(source.path) == "jsonl"
+                and compression(source.path) is None and sniff(handle.read(8)) is None):
+            found = _parallel(source.path, handle, size, Profile(
+                source.path, purpose=purpose, reading=how, context_length=context_length,
+                shares=dict.fromkeys(READINGS[how][2], 0)), config=config or Config(),
+                tokenizer=tokenizer, workers=workers, features=features)
+            if found is not None:
+                return found
+        handle.seek(0)
         return profile_stream(handle, source.path, purpose, tokenizer=tokenizer,
                               context_length=context_length, config=config, features=features)
+
+
+def _parallel(path: str, handle: BinaryIO, size: int, template: Profile, *, config: Config,
+              tokenizer: Tokenizer | None, workers: int,
+              features: str | os.PathLike[str] | None) -> Profile | None:
+    from validator.stats.parallel import profile_parallel  # noqa: PLC0415
+
+    table = FeatureWriter(features).path  # the joined table's path (created empty)
+    try:
+        profile = profile_parallel(path, handle, size, template, config=config,
+                                   tokenizer=tokenizer, workers=workers, table=str(table))
+        return None if profile is None else analysed(profile, table)
+    finally:
+        if features is None:
+            table.unlink(missing_ok=True)
 
 
 def reading(name: str, purpose: str) -> str:
@@ -207,33 +254,47 @@ def profile_stream(stream: BinaryIO, name: str, purpose: str = "fine-tune", *,
         return profile
     writer = FeatureWriter(features)
     try:
-        return _read(stream, name, profile, config, _Kept(profile, tokenizer, writer))
+        return _read(stream, name, profile, config, Kept(profile, tokenizer, writer))
     finally:
         if features is None:
             writer.remove()
 
 
 def _read(stream: BinaryIO, name: str, profile: Profile, config: Config,
-          kept: _Kept) -> Profile:
+          kept: Kept) -> Profile:
     from validator.stats import records  # noqa: PLC0415
 
     max_line_bytes = config.max_line_bytes
-    how = profile.reading
     if file_type(name) == "csv":
         profile.unit = "rows"
         for sample, key, nbytes in records.csv_rows(stream, profile, max_line_bytes):
             kept.add(sample, key, nbytes)
         return kept.finish()
-    read_line = {"fine-tune": _profile_line, "batch-api": records.batch_line,
-                 "rows": records.row_line}[how]
     reader = BlockReader(stream, name, packed=compression(name),
                          limit=max(config.max_file_bytes, _disk_size(stream)))
-    for line in split_lines(reader, max_line_bytes):
+    read_lines(split_lines(reader, max_line_bytes), profile, kept, first=True)
+    if reader.over_limit:
+        raise FtdataError(f"{name}: over {reader.limit:,} bytes (max-file-size), so reading "
+                          "stopped there; split it into several files")
+    return kept.finish()
+
+
+def read_lines(lines: Iterable[bytes | TooLong], profile: Profile, kept: Kept, *,
+               first: bool) -> None:
+    """Describe JSONL ``lines`` into ``profile`` and ``kept``; ``first``: they start the file
+    (a BOM may open them)."""
+    from validator.stats import records  # noqa: PLC0415
+
+    read_line = {"fine-tune": _profile_line, "batch-api": records.batch_line,
+                 "rows": records.row_line}[profile.reading]
+    start = profile.lines
+    for line in lines:
         profile.lines += 1
         if isinstance(line, TooLong):
             profile.unreadable += 1
             continue
-        raw = line[len(BOM):] if profile.lines == 1 and line.startswith(BOM) else line
+        raw = line[len(BOM):] if first and profile.lines == start + 1 and line.startswith(
+            BOM) else line
         if not raw.strip():
             profile.blank_lines += 1
             continue
@@ -242,10 +303,6 @@ def _read(stream: BinaryIO, name: str, profile: Profile, config: Config,
             profile.unreadable += 1
             continue
         kept.add(got[0], got[1], len(line))
-    if reader.over_limit:
-        raise FtdataError(f"{name}: over {reader.limit:,} bytes (max-file-size), so reading "
-                          "stopped there; split it into several files")
-    return kept.finish()
 
 
 def _disk_size(stream: BinaryIO) -> int:
@@ -258,7 +315,7 @@ def _disk_size(stream: BinaryIO) -> int:
     return st.st_size if stat.S_ISREG(st.st_mode) else 0
 
 
-class _Kept:
+class Kept:
     """Each sample's row of the feature table, and its text for token counts (in batches)."""
 
     def __init__(self, profile: Profile, tokenizer: Tokenizer | None,
@@ -279,17 +336,26 @@ class _Kept:
         if not self.texts:
             self.features.flush()
 
-    def finish(self) -> Profile:
+    def close(self) -> None:
+        """Count the last tokens and write the last rows."""
         if self.tokenizer is not None and self.texts:
             self.features.set_tokens(_count_tokens(self.tokenizer, self.texts, self.profile))
-        from validator.stats.analysis import analyse  # noqa: PLC0415 - polars, loaded here
+        self.features.close()
 
-        path = self.features.close()
-        self.profile.analysis = analyse(path)
-        duplicates = self.profile.analysis["duplicates"]
-        self.profile.duplicates = duplicates["exact"]
-        self.profile.duplicate_groups = duplicates["exact_groups"]
-        return self.profile
+    def finish(self) -> Profile:
+        self.close()
+        return analysed(self.profile, self.features.path)
+
+
+def analysed(profile: Profile, table: str | os.PathLike[str]) -> Profile:
+    """``profile`` with the statistics of its feature table ``table``."""
+    from validator.stats.analysis import analyse  # noqa: PLC0415 - polars, loaded here
+
+    profile.analysis = analyse(table)
+    duplicates = profile.analysis["duplicates"]
+    profile.duplicates = duplicates["exact"]
+    profile.duplicate_groups = duplicates["exact_groups"]
+    return profile
 
 
 def _count_tokens(tokenizer: Tokenizer, texts: list[str], profile: Profile) -> list[int]:

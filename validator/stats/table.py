@@ -24,9 +24,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from validator.stats.sample import Sample
 
-__all__ = ["BATCH_ROWS", "FLAGS", "FeatureWriter"]
+__all__ = ["BATCH_ROWS", "FLAGS", "FORMAT_NAMES", "FeatureWriter"]
 
 BATCH_ROWS = 65_536
+# every value ``format`` can take, in one dictionary for all batches (the IPC file format
+# allows no dictionary that changes from batch to batch)
+FORMAT_NAMES = ("conversation", "instruction", "general", "preference_openai", "batch", "row")
+_FORMAT_INDEX = {name: i for i, name in enumerate(FORMAT_NAMES)}
 FLAGS = ("tools", "parallel_tool_calls", "reasoning", "images", "weights", "nothing_trained")
 _ORDER = ("line", "bytes", "format", "messages", "turns", "chars", *FLAGS, "hash", "norm_hash",
           "prompt_hash")  # of a row as held
@@ -89,8 +93,9 @@ class FeatureWriter:
         columns = dict(zip(_ORDER, zip(*self._held, strict=True), strict=True))
         arrays = {name: pa.array(values, type=schema.field(name).type)
                   for name, values in columns.items() if name != "format"}
-        arrays["format"] = pa.array(columns["format"]).dictionary_encode().cast(
-            schema.field("format").type)
+        arrays["format"] = pa.DictionaryArray.from_arrays(
+            pa.array([_FORMAT_INDEX[name] for name in columns["format"]], type=pa.int8()),
+            pa.array(FORMAT_NAMES))
         arrays["tokens"] = pa.array(self._tokens, type=pa.int64())
         self._writer.write_batch(pa.record_batch([arrays[f.name] for f in schema],
                                                  schema=schema))
