@@ -38,6 +38,26 @@ def server() -> Iterator[LocalServer]:
         yield srv
 
 
+_SDK_CLIENTS: list[Any] = []
+
+
+def sdk3(server: LocalServer) -> Any:
+    """together SDK 3.x's client of ``server``, without retries; closed after the test (its
+    pooled connections would otherwise be left to the garbage collector)."""
+    together = pytest.importorskip("together")
+    sdk = together.Together(api_key=KEY, base_url=server.base_url.removesuffix("/v1"),
+                            max_retries=0)
+    _SDK_CLIENTS.append(sdk)
+    return sdk
+
+
+@pytest.fixture(autouse=True)
+def _close_sdk_clients() -> Iterator[None]:
+    yield
+    while _SDK_CLIENTS:
+        _SDK_CLIENTS.pop().close()
+
+
 @pytest.fixture
 def client(server: LocalServer) -> Iterator[FilesClient]:
     with FilesClient(KEY, server.base_url, retry=FAST_RETRY, timeout=(2.0, 10.0)) as c:

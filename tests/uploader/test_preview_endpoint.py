@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.uploader.conftest import BAD, CHAT, KEY, Upload, write_jsonl
+from tests.uploader.conftest import BAD, CHAT, KEY, Upload, sdk3, write_jsonl
 from tests.wordtok import hub_cache, word_tokenizer
 from uploader.server import LocalServer
 from validator import find_model, preview
@@ -135,8 +135,7 @@ def test_sdk3_fine_tuning_preview(server: LocalServer, send: Upload, tmp_path: P
                                   llama_hub: Path) -> None:
     together = pytest.importorskip("together")
     path = write_jsonl(tmp_path / "d.jsonl", CHAT, CHAT)
-    client = together.Together(api_key=KEY, base_url=server.base_url.removesuffix("/v1"),
-                               max_retries=0)
+    client = sdk3(server)
     sent = client.files.upload(file=path, purpose="fine-tune")
     for _ in range(500):
         if client.files.retrieve(sent.id).processing_status == "COMPLETED":

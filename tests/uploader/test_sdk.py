@@ -19,17 +19,12 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.uploader.conftest import BAD, CHAT, KEY, write_jsonl
+from tests.uploader.conftest import BAD, CHAT, KEY, sdk3, write_jsonl
 from uploader.server import LocalServer
 
 together = pytest.importorskip("together")  # the dev extra installs it
 
 TERMINAL = ("COMPLETED", "FAILED", "INVALID_FORMAT")
-
-
-def _sdk3(server: LocalServer) -> Any:
-    return together.Together(api_key=KEY, base_url=server.base_url.removesuffix("/v1"),
-                             max_retries=0)
 
 
 def _finished(client: Any, file_id: str, timeout: float = 30.0) -> Any:
@@ -44,7 +39,7 @@ def _finished(client: Any, file_id: str, timeout: float = 30.0) -> Any:
 
 def test_sdk3_single_upload_completes_with_a_valid_report(server: LocalServer,
                                                          small: Path) -> None:
-    client = _sdk3(server)
+    client = sdk3(server)
     sent = client.files.upload(file=small, purpose="fine-tune")
     done = _finished(client, sent.id)
     assert done.processing_status == "COMPLETED"
@@ -59,7 +54,7 @@ def test_sdk3_single_upload_completes_with_a_valid_report(server: LocalServer,
 
 def test_sdk3_invalid_file_ends_invalid_format(server: LocalServer, tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "invalid.jsonl", CHAT, BAD)
-    client = _sdk3(server)
+    client = sdk3(server)
     sent = client.files.upload(file=path, purpose="fine-tune")  # 3.x only checks JSON objects
     done = _finished(client, sent.id)
     assert done.processing_status == "INVALID_FORMAT"
@@ -78,7 +73,7 @@ def test_sdk3_multipart_upload(server: LocalServer, tmp_path: Path,
     line = orjson.dumps(CHAT) + b"\n"
     path = tmp_path / "big.jsonl"
     path.write_bytes(line * (12 * 2**20 // len(line) + 1))
-    client = _sdk3(server)
+    client = sdk3(server)
     sent = client.files.upload(file=path, purpose="fine-tune", check=False)
     done = _finished(client, sent.id)
     assert done.processing_status == "COMPLETED"
