@@ -193,7 +193,9 @@ def profile_file(path: str | os.PathLike[str], purpose: str = "fine-tune", *,
             workers = available_cores() if size >= PARALLEL_MIN_BYTES else 1
         if (workers > 1 and how != "parquet" and file_type(source.path) == "jsonl"
                 and compression(source.path) is None and sniff(handle.read(8)) is None):
-            found = _parallel(source.path, handle, size, Profile(
+            from validator.stats.parallel import described  # noqa: PLC0415
+
+            found = described(source.path, handle, size, Profile(
                 source.path, purpose=purpose, reading=how, context_length=context_length,
                 shares=dict.fromkeys(READINGS[how][2], 0)), config=config or Config(),
                 tokenizer=tokenizer, workers=workers, features=features)
@@ -202,21 +204,6 @@ def profile_file(path: str | os.PathLike[str], purpose: str = "fine-tune", *,
         handle.seek(0)
         return profile_stream(handle, source.path, purpose, tokenizer=tokenizer,
                               context_length=context_length, config=config, features=features)
-
-
-def _parallel(path: str, handle: BinaryIO, size: int, template: Profile, *, config: Config,
-              tokenizer: Tokenizer | None, workers: int,
-              features: str | os.PathLike[str] | None) -> Profile | None:
-    from validator.stats.parallel import profile_parallel  # noqa: PLC0415
-
-    table = FeatureWriter(features).path  # the joined table's path (created empty)
-    try:
-        profile = profile_parallel(path, handle, size, template, config=config,
-                                   tokenizer=tokenizer, workers=workers, table=str(table))
-        return None if profile is None else analysed(profile, table)
-    finally:
-        if features is None:
-            table.unlink(missing_ok=True)
 
 
 def reading(name: str, purpose: str) -> str:

@@ -27,10 +27,10 @@ from validator.run.parallel import (
     plan_ranges,
     read_range,
 )
-from validator.stats.dataset import Kept, Profile, Tokenizer, read_lines
+from validator.stats.dataset import Kept, Profile, Tokenizer, analysed, read_lines
 from validator.stats.table import FeatureWriter
 
-__all__ = ["PARALLEL_MIN_BYTES", "profile_parallel"]
+__all__ = ["PARALLEL_MIN_BYTES", "described", "profile_parallel"]
 
 CHUNKS_PER_WORKER = 4
 
@@ -79,6 +79,21 @@ def profile_parallel(path: str, handle: BinaryIO, size: int, template: Profile, 
             if os.path.exists(job.table):
                 os.unlink(job.table)
     return profile
+
+
+def described(path: str, handle: BinaryIO, size: int, template: Profile, *, config: Config,
+              tokenizer: Tokenizer | None, workers: int,
+              features: str | os.PathLike[str] | None) -> Profile | None:
+    """:func:`profile_parallel` with its statistics, the table at ``features`` (or a
+    temporary one, removed); None when the file has one range only."""
+    table = FeatureWriter(features).path  # the joined table's path (created empty)
+    try:
+        profile = profile_parallel(path, handle, size, template, config=config,
+                                   tokenizer=tokenizer, workers=workers, table=str(table))
+        return None if profile is None else analysed(profile, table)
+    finally:
+        if features is None:
+            table.unlink(missing_ok=True)
 
 
 def _describe(job: _Range, tokenizer: Tokenizer | None) -> Profile:
