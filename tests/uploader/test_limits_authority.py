@@ -112,3 +112,20 @@ def test_ftdata_models_shows_the_endpoints_limits(api: LocalServer,
     assert main(["models", LLAMA, "--output", "json"], stdout=out, stderr=io.StringIO()) == 0
     doc = orjson.loads(out.getvalue())
     assert (doc["max_seq_length_sft"], doc["source"]) == (4096, remote.SOURCE)
+
+
+def test_ftdata_preview_cuts_at_the_endpoints_limit(api: LocalServer, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """``ftdata preview`` with a key set reads the limits as ``validate --model`` does (the
+    server's own preview endpoint uses the table: it never asks itself)."""
+    _answer(monkeypatch, max_seq_length_sft=20)
+    path, config = _file(tmp_path)  # 36 tokens
+    assert config.model is not None
+    out = io.StringIO()
+    argv = ["preview", str(path), "--model", LLAMA, "--tokenizer", str(config.model.tokenizer),
+            "-o", "json"]
+    assert main(argv, stdout=out, stderr=io.StringIO()) == 0
+    doc = orjson.loads(out.getvalue())
+    assert doc["max_seq_length"] == 20 and doc["rows"][0]["truncated"] is True
+    assert len(doc["rows"][0]["input_ids"]) == 20
+    assert [r.status for r in _limits_requests(api)] == [200]

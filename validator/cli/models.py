@@ -63,7 +63,8 @@ def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     found = preview(args.file, args.model, top_k=args.top_k,
                     train_on_inputs=args.train_on_inputs, tokenizer=args.tokenizer,
-                    chat_template=args.chat_template, max_seq_length=args.max_seq_length)
+                    chat_template=args.chat_template, max_seq_length=args.max_seq_length,
+                    remote=True)
     if args.output == "json":
         out.write(json.dumps(found.to_api(), ensure_ascii=False) + "\n")
         return 0

@@ -86,12 +86,14 @@ class Preview:
 
 def preview(path: str | os.PathLike[str], model: str, *, top_k: int = 5,
             train_on_inputs: bool = False, tokenizer: str | None = None,
-            chat_template: str | None = None, max_seq_length: int | None = None) -> Preview:
+            chat_template: str | None = None, max_seq_length: int | None = None,
+            remote: bool = False) -> Preview:
     """The first ``top_k`` (1 to 50) samples of the JSONL file at ``path`` as ``model`` (its
     API id, found as ``ftdata models`` finds it) sees them.
 
     ``tokenizer`` and ``chat_template`` replace the model's own, as ``--tokenizer`` does;
-    ``max_seq_length`` replaces its SFT limit. The model's limits are the bundled table's.
+    ``max_seq_length`` replaces its SFT limit. The model's limits are the bundled table's, or
+    with ``remote`` and ``TOGETHER_API_KEY`` set the limits endpoint's, as for ``--model``.
     Raises UsageError (an unknown model, a bad ``top_k``, a sample that cannot be previewed),
     FileAccessError (the file cannot be read).
     """
@@ -100,6 +102,10 @@ def preview(path: str | os.PathLike[str], model: str, *, top_k: int = 5,
     if max_seq_length is not None and max_seq_length < 1:
         raise UsageError("max_seq_length must be a positive number of tokens")
     limits = find_model(model)
+    if remote:
+        from validator.models.remote import from_api  # noqa: PLC0415
+
+        limits = from_api(limits)
     from validator.models.check import tokenizer_for  # noqa: PLC0415 - the tokens extra
 
     settings = ModelSettings(limits.id, tokenizer=tokenizer, chat_template=chat_template)
