@@ -113,7 +113,7 @@ def test_top_k_takes_the_first_rows(tmp_path: Path, tok: str) -> None:
     ([{"input": {"messages": [{"role": "user", "content": "hi"}]},
        "preferred_output": [{"role": "assistant", "content": "a"}],
        "non_preferred_output": [{"role": "assistant", "content": "b"}]}],
-     "line 1: not a conversation, instruction or general sample"),
+     "line 1: a preference sample: only SFT data previews"),
     ([{"unknown": 1}], "line 1: not a conversation"),
     ([[1, 2]], "line 1: not a conversation"),
     ([{"text": "hi"}, {"prompt": "a", "completion": "b"}],
@@ -182,6 +182,10 @@ def test_ftdata_preview_prints_the_rows(tmp_path: Path, tok: str) -> None:
     out = io.StringIO()
     assert main([*argv, "--tokens", "2", "--top-k", "1"], out, err) == 0
     assert out.getvalue().splitlines()[-1] == "  <|user|> hi ... (5 more)"
+    out = io.StringIO()
+    assert main([*argv, "--tokens", "5"], out, err) == 0  # the trained span goes on: open
+    assert out.getvalue().splitlines()[-1] == ("  <|user|> hi there <|end|> [[<|assistant|> "
+                                               "... (2 more)")
     out = io.StringIO()
     assert main([*argv, "-o", "json"], out, err) == 0
     assert orjson.loads(out.getvalue()) == preview(path, LLAMA, tokenizer=tok).to_api()

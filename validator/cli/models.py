@@ -93,9 +93,7 @@ def _tokens(tokens: tuple[str, ...], spans: tuple[tuple[int, int], ...], limit: 
         words.append(("[[" if i in starts else "") + word)
         if i + 1 in ends:
             words[-1] += "]]"
-    if any(start < len(shown) < end for start, end in spans):
-        words[-1] += "]]"  # a span that goes on past what is shown
-    if len(shown) < len(tokens):
+    if len(shown) < len(tokens):  # a span going on past what is shown stays open
         words.append(f"... ({len(tokens) - len(shown):,} more)")
     return " ".join(words)
 

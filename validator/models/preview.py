@@ -189,6 +189,9 @@ def _samples(path: str | os.PathLike[str], top_k: int) -> Iterator[tuple[int, An
                 raise UsageError(f"line {lineno}: not valid JSON ({exc})") from None
             found = detect(record)[0] if isinstance(record, dict) else None
             name = found.name if found is not None else None
+            if name == "preference_openai":
+                raise UsageError(f"line {lineno}: a preference sample: only SFT data previews "
+                                 "(conversation, instruction, general), as on Together")
             if name not in PREVIEW_FORMATS:
                 raise UsageError(f"line {lineno}: not a conversation, instruction or general "
                                  "sample (only SFT data previews): validate the file first")
