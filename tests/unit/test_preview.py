@@ -193,3 +193,9 @@ def test_ftdata_preview_prints_the_rows(tmp_path: Path, tok: str) -> None:
     assert main(["preview", str(tmp_path), "--model", LLAMA, "--tokenizer", tok],
                 io.StringIO(), err) == 2
     assert "is a directory" in err.getvalue()
+    cut = tmp_path / "cut.jsonl.gz"  # an archive that ends inside its only line
+    cut.write_bytes(packed.read_bytes()[:-12])
+    err = io.StringIO()
+    assert main(["preview", str(cut), "--model", LLAMA, "--tokenizer", tok],
+                io.StringIO(), err) == 2
+    assert "gzip data ends before its end marker" in err.getvalue()

@@ -18,7 +18,6 @@ file that passed validation.
 
 from __future__ import annotations
 
-import itertools
 import os
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
@@ -140,39 +139,28 @@ def _row(line: int, count: Any, limit: int) -> PreviewRow:
 
 
 def _lines(path: str) -> Generator[Any, None, None]:
-    """The lines of ``path`` (gzip and zstd decompressed), a too long one as ``TooLong``."""
+    """The lines of ``path`` (gzip and zstd decompressed, as validation reads them), a too
+    long one as ``TooLong``; a corrupt archive is a UsageError once its good lines are out."""
     from validator.read.lines import split_lines  # noqa: PLC0415
-    from validator.read.source import decompress, open_source, sniff  # noqa: PLC0415
+    from validator.read.source import BlockReader, open_source  # noqa: PLC0415
 
-    _, handle = open_source(path)  # FileAccessError for a missing file, a folder, a FIFO
+    source, handle = open_source(path)  # FileAccessError for a missing file, a folder, a FIFO
     with handle:
-        head = handle.read(1 << 20)
-        kind = sniff(head)
-        rest = iter(lambda: handle.read(1 << 20), b"")
-        if kind is None:
-            blocks: Iterator[bytes] = itertools.chain((head,), rest)
-        else:
-            blocks = decompress(_Rejoined(head, handle), kind)
-        yield from split_lines(blocks, Config().max_line_bytes)
-
-
-class _Rejoined:
-    """A file read from again after its first block."""
-
-    def __init__(self, head: bytes, handle: Any) -> None:
-        self.head, self.handle = head, handle
-
-    def read(self, size: int, /) -> bytes:
-        if self.head:
-            out, self.head = self.head[:size], self.head[size:]
-            return out
-        return bytes(self.handle.read(size))
+        reader = BlockReader(handle, source.path)
+        held = None  # one line behind: the last one of a cut archive is not a sample
+        for line in split_lines(reader, Config().max_line_bytes):
+            if held is not None:
+                yield held
+            held = line
+        if reader.error:
+            raise UsageError(f"{path}: {reader.error}")
+        if held is not None:
+            yield held
 
 
 def _samples(path: str | os.PathLike[str], top_k: int) -> Iterator[tuple[int, Any, str]]:
     """(line number, record, format) of the first ``top_k`` samples, all of one format."""
     from validator.formats.detect import detect  # noqa: PLC0415
-    from validator.read.source import ArchiveError  # noqa: PLC0415
 
     first: str | None = None
     taken = 0
@@ -203,8 +191,6 @@ def _samples(path: str | os.PathLike[str], top_k: int) -> Iterator[tuple[int, An
             taken += 1
             if taken == top_k:
                 return
-    except ArchiveError as exc:
-        raise UsageError(f"{os.fspath(path)}: {exc}") from None
     except OSError as exc:
         raise FileAccessError(os.fspath(path), str(exc.strerror or exc)) from None
     finally:
