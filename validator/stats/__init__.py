@@ -26,17 +26,14 @@ def features(path: str | os.PathLike[str], purpose: str = "fine-tune", *,
     for ``ftdata stats``. Raises UsageError or FileAccessError as ``ftdata stats`` fails.
     """
     import atexit  # noqa: PLC0415
-    import tempfile  # noqa: PLC0415
-    from pathlib import Path  # noqa: PLC0415
 
     from validator.stats.analysis import scan  # noqa: PLC0415
     from validator.stats.dataset import profile_file  # noqa: PLC0415
+    from validator.stats.table import temporary_table  # noqa: PLC0415
 
     if out is None:
-        fd, name = tempfile.mkstemp(prefix="ftdata-features-", suffix=".arrow")
-        os.close(fd)
-        atexit.register(Path(name).unlink, missing_ok=True)
-        out = name
+        out = temporary_table()
+        atexit.register(out.unlink, missing_ok=True)
     profile = profile_file(path, purpose, config=config, features=out)
     if profile.analysis is None:
         from validator.errors import UsageError  # noqa: PLC0415

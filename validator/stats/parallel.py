@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from validator.config import Config
@@ -28,7 +29,7 @@ from validator.run.parallel import (
     read_range,
 )
 from validator.stats.dataset import Kept, Profile, Tokenizer, analysed, read_lines
-from validator.stats.table import FeatureWriter
+from validator.stats.table import FeatureWriter, temporary_table
 
 __all__ = ["PARALLEL_MIN_BYTES", "described", "profile_parallel"]
 
@@ -86,7 +87,7 @@ def described(path: str, handle: BinaryIO, size: int, template: Profile, *, conf
               features: str | os.PathLike[str] | None) -> Profile | None:
     """:func:`profile_parallel` with its statistics, the table at ``features`` (or a
     temporary one, removed); None when the file has one range only."""
-    table = FeatureWriter(features).path  # the joined table's path (created empty)
+    table = Path(features) if features is not None else temporary_table()
     try:
         profile = profile_parallel(path, handle, size, template, config=config,
                                    tokenizer=tokenizer, workers=workers, table=str(table))

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from validator.stats.sample import Sample
 
-__all__ = ["BATCH_ROWS", "FLAGS", "FORMAT_NAMES", "FeatureWriter"]
+__all__ = ["BATCH_ROWS", "FLAGS", "FORMAT_NAMES", "FeatureWriter", "temporary_table"]
 
 BATCH_ROWS = 65_536
 # every value ``format`` can take, in one dictionary for all batches (the IPC file format
@@ -47,6 +47,13 @@ def _schema() -> Any:
         ("hash", pa.uint64()), ("norm_hash", pa.uint64()), ("prompt_hash", pa.uint64())])
 
 
+def temporary_table(folder: str | None = None) -> Path:
+    """A new empty file for a feature table, in ``folder`` (else the temporary folder)."""
+    fd, name = tempfile.mkstemp(prefix="ftdata-features-", suffix=".arrow", dir=folder)
+    os.close(fd)
+    return Path(name)
+
+
 class FeatureWriter:
     """Appends feature rows and writes them to ``path`` (a temporary file in ``folder`` when
     None) in batches. :meth:`close` writes the last batch and returns the path; the caller
@@ -54,11 +61,7 @@ class FeatureWriter:
 
     def __init__(self, path: str | os.PathLike[str] | None = None,
                  folder: str | None = None) -> None:
-        if path is None:
-            fd, name = tempfile.mkstemp(prefix="ftdata-features-", suffix=".arrow", dir=folder)
-            os.close(fd)
-            path = name
-        self.path = Path(path)
+        self.path = Path(path) if path is not None else temporary_table(folder)
         self.rows = 0
         self._held: list[tuple[Any, ...]] = []  # rows in _ORDER, written at each batch
         self._tokens: list[int | None] = []
