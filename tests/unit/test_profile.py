@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from validator.cli.main import main
-from validator.stats.dataset import Tokenizer, profile_file
+from validator.stats.dataset import profile_file
 
 CHAT = {"messages": [{"role": "system", "content": "be brief"},
                      {"role": "user", "content": "hello there"},
@@ -65,8 +65,7 @@ def test_token_counts_with_a_tokenizer_file(tmp_path: Path) -> None:
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
     tok.save(str(tmp_path / "tokenizer.json"))
     path = write(tmp_path / "d.jsonl", CHAT, {"text": "one two three four five six"})
-    profile = profile_file(path, tokenizer=Tokenizer(str(tmp_path / "tokenizer.json")),
-                           context_length=5)
+    profile = profile_file(path, tokenizer=tmp_path / "tokenizer.json", context_length=5)
     doc = profile.to_dict()
     assert doc["tokens_per_sample"]["min"] == 5  # be brief / hello there / hi
     assert doc["tokens_per_sample"]["max"] == 6

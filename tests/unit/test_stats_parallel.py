@@ -1,6 +1,7 @@
-"""``ftdata stats`` with several workers gives the statistics of one pass, feature table
-included, on files whose ranges cut between formats, blank and unreadable lines, a BOM and
-duplicates across ranges; and the table keeps one format dictionary over many batches."""
+"""``ftdata stats`` with several workers (the validation's, each writing the feature rows of
+its byte ranges) gives the statistics of one pass, feature table included, on files whose
+ranges cut between formats, blank and unreadable lines, a BOM and duplicates across ranges;
+and the table keeps one format dictionary over many batches."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 import validator.stats.table
 from validator.cli.main import main
+from validator.run import parallel
 from validator.stats import features
 from validator.stats.dataset import profile_file
 
@@ -36,14 +38,15 @@ def _lines(n: int) -> list[bytes]:
 
 
 @pytest.fixture
-def mixed(tmp_path: Path) -> Path:
+def mixed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(parallel, "MIN_CHUNK_BYTES", 1 << 12)  # ranges of a small file
     path = tmp_path / "mixed.jsonl"
     path.write_bytes(b"\xef\xbb\xbf" + b"\n".join(_lines(3000)) + b"\n")
     return path
 
 
-def _doc(path: Path, workers: int) -> dict[str, Any]:
-    return profile_file(path, workers=workers).to_dict()
+def _doc(path: Path, workers: int, purpose: str = "fine-tune") -> dict[str, Any]:
+    return profile_file(path, purpose, workers=workers).to_dict()
 
 
 def test_any_number_of_workers_gives_one_passes_statistics(mixed: Path) -> None:
@@ -54,21 +57,25 @@ def test_any_number_of_workers_gives_one_passes_statistics(mixed: Path) -> None:
         assert _doc(mixed, workers) == one
 
 
+def test_eval_rows_on_several_workers(mixed: Path) -> None:
+    one = _doc(mixed, 1, "eval")
+    assert one["read_as"] == "eval or calibration rows" and one["samples"] > 2500
+    assert _doc(mixed, 3, "eval") == one
+
+
 def test_the_joined_table_numbers_lines_as_one_pass(mixed: Path, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from validator.stats import parallel
-
     single = features(mixed, out=tmp_path / "one.arrow").collect()
-    calls: list[int] = []
-    real = parallel.profile_parallel
+    ranges: list[int] = []
+    real = validator.stats.table.join_tables
 
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        calls.append(kwargs["workers"])
-        return real(*args, **kwargs)
+    def spy(tables: list[str], shifts: list[int], out: str) -> None:
+        ranges.append(len(tables))
+        real(tables, shifts, out)
 
-    monkeypatch.setattr(parallel, "profile_parallel", spy)
+    monkeypatch.setattr(validator.stats.table, "join_tables", spy)
     many = profile_file(mixed, workers=4, features=tmp_path / "many.arrow")
-    assert many.analysis is not None and calls == [4]
+    assert many.analysis is not None and ranges and ranges[0] >= 4
     from validator.stats.analysis import scan
 
     assert scan(tmp_path / "many.arrow").collect().equals(single)

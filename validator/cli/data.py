@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 from dataclasses import replace
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import orjson
 
@@ -22,6 +22,9 @@ from validator.cli.options import (
 from validator.config import Config
 from validator.errors import FileAccessError, FtdataError, UsageError
 from validator.purposes import PURPOSES, resolve_purpose
+
+if TYPE_CHECKING:
+    from validator.report import Report
 
 __all__ = ["REPORT_MAX_ERRORS", "register"]
 
@@ -90,7 +93,6 @@ class _Tokens:
         if self.context_length is not None and self.path is None:
             raise UsageError(_PLAIN_ONLY.format(model=args.model) if args.model is not None
                              else "--context-length needs --tokenizer")
-        self._plain: Any = None
 
     def config(self, config: Config) -> Config:
         """``config`` with the tokenizer given for its model, if it has one."""
@@ -102,15 +104,15 @@ class _Tokens:
             config = replace(config, model=config.model.merged(tokenizer=self.path))
         return config
 
-    def plain(self, config: Config) -> Any:
-        """The plain tokenizer for a file of ``config`` (None with a model, or none given)."""
+    def plain(self, config: Config) -> str | None:
+        """The plain tokenizer file for a file of ``config`` (None with a model, or none
+        given), loaded once here so a bad one is refused before any file is read."""
         if config.model is not None or self.path is None:
             return None
-        if self._plain is None:
-            from validator.stats.dataset import load_tokenizer  # noqa: PLC0415
+        from validator.stats.dataset import load_tokenizer  # noqa: PLC0415
 
-            self._plain = load_tokenizer(self.path)
-        return self._plain
+        load_tokenizer(self.path)
+        return self.path
 
 
 def _stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -161,7 +163,7 @@ class _Stats:
         return self.tables[path] if self.describe(path, keep=True) is not None else None
 
     def describe(self, path: str, *, keep: bool) -> dict[str, Any] | None:
-        from validator.stats.dataset import profile_file, profile_stream  # noqa: PLC0415
+        from validator.stats.dataset import examine  # noqa: PLC0415
 
         args, tokens = self.args, self.tokens
         name = (args.name or "stdin.jsonl") if path == "-" else path
@@ -169,20 +171,14 @@ class _Stats:
         try:
             config = tokens.config(self.settings.config(path, name if path == "-" else None))
             purpose = resolve_purpose(args.purpose or config.purpose or "auto", name)
-            tokenizer = tokens.plain(config)
-            if path == "-":
-                if config.model is not None:
-                    raise UsageError("token counts with a model read the file twice: pass a "
-                                     "file, not - (standard input)")
-                profile = profile_stream(args.stdin, name, purpose, tokenizer=tokenizer,
-                                         context_length=tokens.context_length, config=config)
-            else:
-                profile = profile_file(path, purpose, tokenizer=tokenizer, features=table,
-                                       context_length=tokens.context_length, config=config,
-                                       workers=args.workers)
+            report, profile = examine(
+                name, purpose, tokenizer=tokens.plain(config), features=table,
+                context_length=tokens.context_length, config=replace(config, max_errors=0),
+                workers=args.workers, stream=args.stdin if path == "-" else None)
             doc = profile.to_dict()
-            if config.model is not None:
-                doc["tokens"] = _model_tokens(path, purpose, config)
+            if report is not None:  # read in the validation scan: what it found
+                doc["issues"] = {"errors": report.errors, "warnings": report.warnings}
+                model_tokens(doc, report)
         except UsageError:
             raise  # the same for every file: exit 2 at once
         except FtdataError as exc:  # this file cannot be described: say so, go on
@@ -197,15 +193,17 @@ class _Stats:
         return doc
 
 
-def _model_tokens(path: str, purpose: str, config: Config) -> dict[str, Any] | None:
-    """The tokens of ``path`` as ``config.model`` sees them: the ``stats.tokens`` of its
-    validation (samples with errors are not counted); None for a file whose samples are not
-    counted (Parquet, CSV, batch or eval data)."""
-    from validator.run.pipeline import validate_file  # noqa: PLC0415
-
-    tokens = validate_file(path, purpose, config=replace(config, max_errors=0)).stats.get(
-        "tokens")
-    return tokens if isinstance(tokens, dict) else None
+def model_tokens(doc: dict[str, Any], report: Report) -> None:
+    """``doc["tokens"]``: the tokens as the model sees them (``report.stats.tokens``, from the
+    validation the statistics were read in), its distributions the feature table's exact ones
+    (``doc``'s) rather than the validation's estimates."""
+    tokens = report.stats.get("tokens")
+    if not isinstance(tokens, dict):
+        return
+    for key in ("tokens_per_sample", "trained_tokens_per_sample"):
+        if key in doc:
+            tokens[key] = doc[key]
+    doc["tokens"] = tokens
 
 
 def _stats_text(doc: dict[str, Any]) -> str:
@@ -218,7 +216,7 @@ def _stats_text(doc: dict[str, Any]) -> str:
         formats = ", ".join(f"{k} {v:,}" for k, v in doc["samples_per_format"].items())
         lines.append(f"  formats: {formats or 'none'}")
     for key in ("messages_per_sample", "turns_per_sample", "chars_per_sample",
-                "tokens_per_sample"):
+                "tokens_per_sample", "trained_tokens_per_sample"):
         if key in doc and doc[key]["min"] is not None:
             d = doc[key]
             lines.append(f"  {key.replace('_', ' ')}: min {d['min']:,}  p50 {d['p50']:,}  "
@@ -234,6 +232,12 @@ def _stats_text(doc: dict[str, Any]) -> str:
         lines.append(f"  exact duplicates: {_count(dup['samples'], 'sample')} repeat an "
                      f"earlier one ({_count(dup['groups'], 'distinct sample')} occur more "
                      "than once)")
+    if "issues" in doc:
+        found = doc["issues"]
+        lines.append(f"  issues: {_count(found['errors'], 'error')}, "
+                     f"{_count(found['warnings'], 'warning')}"
+                     + (" (ftdata validate lists them)" if found["errors"] or found["warnings"]
+                        else ""))
     if doc.get("longest"):
         top = ", ".join(f"line {s['line']:,} ({s['chars']:,} chars)" for s in doc["longest"][:3])
         lines.append(f"  longest: {top}")
@@ -258,7 +262,8 @@ def _against(paths: list[str], purpose: str, config: Config, folder: str,
     tables = []
     for i, path in enumerate(paths):
         other = os.path.join(folder, f"against-{i}.arrow")
-        profile_file(path, purpose, config=config, features=other)
+        profile_file(path, purpose, config=replace(config, model=None, max_errors=0),
+                     features=other)
         tables.append((path, other))
     return leakage(table, tables)
 
@@ -290,11 +295,6 @@ def _tokens_text(tokens: dict[str, Any]) -> list[str]:
     lines = [f"  tokens as {tokens['model']} sees them: {tokens['tokens']:,}, "
              f"{tokens['trained_tokens']:,} trained, in "
              f"{_count(tokens['samples_counted'], 'sample')} counted (those without errors)"]
-    for key in ("tokens_per_sample", "trained_tokens_per_sample"):
-        d = tokens[key]
-        if d["min"] is not None:
-            lines.append(f"  {key.replace('_', ' ')}: min {d['min']:,}  p50 {d['p50']:,}  "
-                         f"p90 {d['p90']:,}  p99 {d['p99']:,}  max {d['max']:,}")
     source = tokens.get("limits_source")
     if source:
         where = source if source.startswith("GET ") else f"the bundled table ({source})"
@@ -319,7 +319,7 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from validator.report.html import render_html  # noqa: PLC0415
     from validator.report.text import summary  # noqa: PLC0415
     from validator.run.pipeline import validate_file  # noqa: PLC0415
-    from validator.stats.dataset import profile_file  # noqa: PLC0415
+    from validator.stats.dataset import examine  # noqa: PLC0415
 
     if os.path.exists(args.out) and os.path.samefile(args.out, args.file):
         raise UsageError(f"refusing to overwrite the input {args.file}")
@@ -335,14 +335,19 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with tempfile.TemporaryDirectory(prefix="ftdata-report-") as folder:
         table = os.path.join(folder, "file.arrow") if args.against else None
         try:
-            report = validate_file(args.file, purpose, config=config)
-            try:
-                profile = profile_file(args.file, purpose, tokenizer=tokenizer, features=table,
-                                       context_length=tokens.context_length, config=config)
+            try:  # read once: the statistics come from the validation scan
+                found, profile = examine(args.file, purpose, tokenizer=tokenizer,
+                                         features=table, context_length=tokens.context_length,
+                                         config=config)
             except FileAccessError:
                 raise
             except FtdataError as exc:  # nothing to describe for this purpose: say so
-                profile, note = None, str(exc)
+                found, profile, note = None, None, str(exc)
+            # CSV and Parquet files are described apart from their validation
+            report = found if found is not None else validate_file(args.file, purpose,
+                                                                    config=config)
+            if found is not None and profile is not None:
+                model_tokens(profile.to_dict(), report)
         except FileAccessError as exc:
             report, profile = Report.unreadable(args.file, purpose, exc.reason), None
         if table is not None and profile is not None and profile.analysis is not None:

@@ -136,6 +136,9 @@ class ModelCheck:
         self.limits, self.tokenizer = prepare(settings)
         self.tally = TokenTally(config, self.limits.id, None, self.limits.source)
         self.pending: list[tuple[int, dict[str, Any], str]] = []
+        # each counted sample's (tokens, trained tokens) by line, when a feature table wants
+        # them (validator.stats.rows); a preference sample's two sides together
+        self.counts: dict[int, tuple[int, int]] | None = None
 
     def sample(self, lineno: int, record: dict[str, Any], fmt: str) -> None:
         """Count ``record`` (a valid sample of ``fmt``) with the next batch."""
@@ -203,8 +206,12 @@ class ModelCheck:
             for (key, side), count in zip(_SIDES, result.sides, strict=True):
                 cut |= self._count(lineno, count, limit, (key,), f"{side} (input and output)")
             tally.truncated += cut
+            sides: tuple[TokenCount, ...] = result.sides
         else:
             tally.truncated += self._count(lineno, result, limit, None, "sample")
+            sides = (result,)
+        if self.counts is not None:
+            self.counts[lineno] = (sum(c.total for c in sides), sum(c.trained for c in sides))
 
     def _count(self, lineno: int, count: TokenCount, limit: int, where: tuple[str, ...] | None,
                what: str) -> bool:

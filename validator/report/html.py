@@ -52,17 +52,20 @@ def render_html(report: Report, profile: Profile | None, *, note: str | None = N
     if report.by_code:
         parts += ["<h2>Issues by rule</h2>", _by_code(report)]
     parts += ["<h2>Issues</h2>", _issue_table(report)]
+    tokens = report.stats.get("tokens")
+    doc = profile.to_dict() if profile is not None else {}
     if profile is not None:
-        parts += _dataset(profile, report.nlines)
+        parts += _dataset(profile, report.nlines, model=bool(tokens))
     if leakage is not None:
         parts += ["<h2>Leakage</h2>", _leakage(leakage)]
-    tokens = report.stats.get("tokens")
     if tokens:
         parts += [f"<h2>Tokens as {escape(tokens['model'])} sees them</h2>", _token_table(tokens)]
-        if tokens["tokens_histogram"]:
-            dist = tokens["tokens_per_sample"]
-            parts.append(_histogram("Tokens per sample", [tuple(b) for b in
-                                                          tokens["tokens_histogram"]],
+        # the feature table's exact bins when the statistics were read with the validation
+        exact = doc.get("histograms", {}).get("tokens_per_sample")
+        bins = exact if exact and "tokens_per_sample" in doc else tokens["tokens_histogram"]
+        if bins:
+            dist = doc["tokens_per_sample"] if exact else tokens["tokens_per_sample"]
+            parts.append(_histogram("Tokens per sample", [tuple(b) for b in bins],
                                     {name: dist[name] for name in _QUANTILE_NAMES}, "tokens",
                                     limit=tokens["max_seq_length"]))
     elif note:
@@ -77,13 +80,15 @@ _CHARTS = (("chars_per_sample", "Characters per sample", "characters", "chars"),
            ("tokens_per_sample", "Tokens per sample", "tokens", "tokens"))
 
 
-def _dataset(profile: Profile, samples: int) -> list[str]:
+def _dataset(profile: Profile, samples: int, *, model: bool) -> list[str]:
     """The statistics, histograms (linear bins, percentiles marked), the longest samples and
-    the duplicate groups."""
+    the duplicate groups; with ``model``, tokens are charted in the model's section."""
     doc = profile.to_dict()
     parts = ["<h2>Dataset</h2>", _profile_table(profile, samples), '<div class="charts">']
     histograms = doc.get("histograms", {})
     for key, title, unit, attribute in _CHARTS:
+        if model and key == "tokens_per_sample":
+            continue
         if key in histograms:
             marks = {name: doc[key][name] for name in _QUANTILE_NAMES}
             parts.append(_histogram(title, [tuple(b) for b in histograms[key]], marks, unit))
@@ -188,7 +193,7 @@ def _profile_table(profile: Profile, samples: int) -> str:
     if doc["not_applicable"]:
         rows.append(("not applicable", ", ".join(k.replace("_", " ")
                                                  for k in doc["not_applicable"])))
-    if profile.tokens.count and profile.context_length:
+    if doc.get("context_length"):
         rows.append((f"samples over {profile.context_length:,} tokens",
                      f"{profile.over_context:,}"))
     body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
@@ -37,6 +37,9 @@ from validator.run import forkpool
 from validator.run.cores import available_cores
 from validator.run.route import FileRouter, close_parts, join_parts, open_parts
 from validator.run.scan import model_check, scan_jsonl
+
+if TYPE_CHECKING:
+    from validator.stats.rows import Features
 
 __all__ = ["PARALLEL_MIN_BYTES", "Identity", "Job", "available_cores", "changed",
            "file_identity", "merge_results", "open_range", "plan_jobs", "plan_ranges",
@@ -140,6 +143,7 @@ class Job:
     parts: str | None  # quarantine split: the folder for this range's outputs
     first_row: tuple[int, tuple[str, ...]] | None = None  # eval: see first_row
     identity: Identity | None = None  # the file planned on: the worker checks it opens that
+    features: Features | None = None  # this range's feature rows (stats, report)
 
 
 Identity = tuple[int, int, int, int]
@@ -193,6 +197,12 @@ def scan_range(job: Job) -> tuple[Collector, Tally, int]:
     tally = Tally()
     limit = job.config.max_line_bytes
     first = dict.fromkeys(job.first_row[1], job.first_row[0]) if job.first_row else None
+    model = model_check(job.config, job.purpose)
+    rows = None
+    if job.features is not None:
+        from validator.stats.rows import Rows  # noqa: PLC0415 - only for stats and report
+
+        rows = Rows(job.features, model)
     with open_range(job) as handle:
         router = open_parts(job.parts, job.start) if job.parts else None
         handle.seek(job.start)
@@ -200,13 +210,15 @@ def scan_range(job: Job) -> tuple[Collector, Tally, int]:
         if router is None:
             lines = scan_jsonl(split_lines(blocks, limit), job.purpose, limit, out, tally,
                                offset=job.start, known_format=job.known_format,
-                               batch_ids=first, model=model_check(job.config, job.purpose))
+                               batch_ids=first, model=model, rows=rows)
         else:
             routed = router.route(split_lines(blocks, limit, spill=router.spill), out)
             lines = scan_jsonl(routed, job.purpose, limit, out, tally, offset=job.start,
-                               known_format=job.known_format, batch_ids=first,
-                               model=model_check(job.config, job.purpose))
+                               known_format=job.known_format, batch_ids=first, model=model,
+                               rows=rows)
             close_parts(router, job.parts or "", job.start)
+    if rows is not None:
+        rows.close()
     return out, tally, lines
 
 
@@ -223,6 +235,7 @@ def scan_parallel(
     progress: Callable[[int], None] | None = None,
     router: FileRouter | None = None,
     scratch: str | None = None,
+    features: Features | None = None,
 ) -> bool:
     """Scan ``path`` with ``workers`` processes into ``out`` and ``tally``.
 
@@ -230,8 +243,10 @@ def scan_parallel(
     no sample with a format in the first range): the caller then scans it in one pass. With a
     quarantine ``router``, each worker writes its range's outputs to a temporary folder (in
     ``scratch``, a folder beside the outputs, when given) and they are appended to the
-    router's, in file order. Raises :class:`~validator.errors.InputChangedError` when the file
-    is not the same from planning to the end.
+    router's, in file order. Each worker writes the feature rows of its ranges (``features``)
+    to a table of their own, joined into ``features.table`` in file order. Raises
+    :class:`~validator.errors.InputChangedError` when the file is not the same from planning
+    to the end.
     """
     identity = file_identity(handle.fileno())
     if identity[2] != size:
@@ -240,21 +255,31 @@ def scan_parallel(
         # a multiple of the workers: equal ranges then end together
         chunks = workers * max(CHUNKS_PER_WORKER, -(-size // (MAX_CHUNK_BYTES * workers)))
         jobs = plan_jobs(path, handle, size, purpose=purpose, config=config, chunks=chunks,
-                         parts=parts, identity=identity)
+                         parts=parts, identity=identity, features=features)
         if jobs is None:
             return False
         try:
-            _run(jobs, workers, out, tally, progress)
+            shifts = _run(jobs, workers, out, tally, progress)
             now = file_identity(handle.fileno())
             if now != identity:  # changed in place while the workers read it
                 raise changed(path, identity, now)
             if router is not None and parts is not None:
                 join_parts(parts, (job.start for job in jobs), router)
+            if features is not None:
+                from validator.stats.table import join_tables  # noqa: PLC0415
+
+                join_tables([job.features.table for job in jobs if job.features], shifts,
+                            features.table)
         except OSError as exc:  # workers raise read errors as FileAccessError: a write error
-            if parts is None:
+            if parts is None and features is None:
                 raise
-            folder = os.path.dirname(scratch) if scratch else parts
+            where = parts if features is None else os.path.dirname(features.table)
+            folder = os.path.dirname(scratch) if scratch else where
             raise OutputError(folder or ".", exc.strerror or str(exc)) from None
+        finally:
+            for job in jobs:
+                if job.features is not None and os.path.exists(job.features.table):
+                    os.unlink(job.features.table)
     return True
 
 
@@ -269,13 +294,14 @@ def _parts_folder(wanted: bool, scratch: str | None) -> AbstractContextManager[s
 
 
 def plan_jobs(path: str, handle: BinaryIO, size: int, *, purpose: str, config: Config,
-              chunks: int, parts: str | None = None,
-              identity: Identity | None = None) -> list[Job] | None:
+              chunks: int, parts: str | None = None, identity: Identity | None = None,
+              features: Features | None = None) -> list[Job] | None:
     """Up to ``chunks`` byte-range jobs for the JSONL file ``path`` (open as ``handle``), or
     None when it cannot be split usefully: a batch file (custom_id uniqueness spans it), one
     range only, compressed bytes (whatever the name says: they are read as one stream), or no
     sample with a format (eval: no row with keys) in the first range. With the ``identity``
-    of ``handle``, each worker checks that it opens that same file."""
+    of ``handle``, each worker checks that it opens that same file; with ``features``, each
+    range writes its feature rows beside ``features.table``."""
     if purpose == "batch-api":
         return None
     handle.seek(0)
@@ -295,24 +321,29 @@ def plan_jobs(path: str, handle: BinaryIO, size: int, *, purpose: str, config: C
             return None
     # the first range finds the first row itself, as a single pass does
     return [Job(path, start, end, purpose, config, known, parts, first if start else None,
-                identity) for start, end in ranges]
+                identity, None if features is None else features.part(start))
+            for start, end in ranges]
 
 
 Result = tuple[Collector, Tally, int]
 
 
 def merge_results(jobs: list[Job], results: Iterable[Result], out: Collector, tally: Tally,
-                  progress: Callable[[int], None] | None = None) -> None:
-    """Fold the results of ``jobs`` (in file order) into ``out`` and ``tally``."""
+                  progress: Callable[[int], None] | None = None) -> list[int]:
+    """Fold the results of ``jobs`` (in file order) into ``out`` and ``tally``; return the
+    lines before each job's range."""
     done = 0
     shift = 0
+    shifts = []
     for job, (part_out, part_tally, lines) in zip(jobs, results, strict=True):
+        shifts.append(shift)
         out.merge(part_out, shift)
         tally.merge(part_tally, shift)
         shift += lines
         done += job.end - job.start
         if progress is not None:
             progress(done)
+    return shifts
 
 
 def _start_method() -> str:
@@ -325,15 +356,15 @@ def _start_method() -> str:
 
 
 def _run(jobs: list[Job], workers: int, out: Collector, tally: Tally,
-         progress: Callable[[int], None] | None) -> None:
+         progress: Callable[[int], None] | None) -> list[int]:
+    """Scan ``jobs`` into ``out`` and ``tally``; the lines before each job's range."""
     if forkpool.available() and len(jobs) <= forkpool.MAX_JOBS:
-        _run_forked(jobs, workers, out, tally, progress)
-    else:
-        _run_pool(jobs, workers, out, tally, progress)
+        return _run_forked(jobs, workers, out, tally, progress)
+    return _run_pool(jobs, workers, out, tally, progress)
 
 
 def _run_forked(jobs: list[Job], workers: int, out: Collector, tally: Tally,
-                progress: Callable[[int], None] | None) -> None:
+                progress: Callable[[int], None] | None) -> list[int]:
     """This process and forked children (``forkpool``); progress as ranges finish."""
     done = 0
 
@@ -348,11 +379,11 @@ def _run_forked(jobs: list[Job], workers: int, out: Collector, tally: Tally,
     except forkpool.WorkerDied as exc:
         raise FtdataError(f"{jobs[0].path}: {exc}; retry with --workers 1 or with more "
                           "memory") from None
-    merge_results(jobs, results, out, tally)
+    return merge_results(jobs, results, out, tally)
 
 
 def _run_pool(jobs: list[Job], workers: int, out: Collector, tally: Tally,
-              progress: Callable[[int], None] | None) -> None:
+              progress: Callable[[int], None] | None) -> list[int]:
     """A process pool: where forkpool is not available (other threads, not Linux)."""
     # multiprocessing and concurrent.futures cost ~20 ms to import: only for a large file
     import multiprocessing  # noqa: PLC0415
@@ -363,7 +394,7 @@ def _run_pool(jobs: list[Job], workers: int, out: Collector, tally: Tally,
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = [pool.submit(scan_range, job) for job in jobs]
-            merge_results(jobs, (f.result() for f in futures), out, tally, progress)
+            return merge_results(jobs, (f.result() for f in futures), out, tally, progress)
     except BrokenProcessPool as exc:
         raise FtdataError(f"{jobs[0].path}: a worker process died ({exc}); retry with --workers 1 "
                           "or with more memory") from None

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from validator.collect import Collector, Tally
 from validator.config import Config
@@ -25,6 +25,9 @@ from validator.report import Report
 from validator.run.parallel import PARALLEL_MIN_BYTES, available_cores, scan_parallel
 from validator.run.route import FileRouter
 from validator.run.scan import model_check, scan_jsonl
+
+if TYPE_CHECKING:
+    from validator.stats.rows import Features
 
 __all__ = ["validate_bytes", "validate_file", "validate_stream"]
 
@@ -51,9 +54,11 @@ def validate_file(
 
 def run_file(path: str | os.PathLike[str], purpose: str, *, config: Config | None,
              progress: Callable[[int], None] | None, workers: int | None,
-             router: FileRouter | None = None, scratch: str | None = None) -> Report:
+             router: FileRouter | None = None, scratch: str | None = None,
+             features: Features | None = None) -> Report:
     """:func:`validate_file`, with the lines also routed through a quarantine ``router``;
-    ``scratch``: where parallel workers stage their parts of its outputs (beside them)."""
+    ``scratch``: where parallel workers stage their parts of its outputs (beside them).
+    ``features``: write each JSONL sample's row of the feature table (ftdata stats)."""
     check_purpose(purpose)
     if workers is not None and workers < 1:
         raise UsageError(f"workers must be at least 1, not {workers}")
@@ -63,7 +68,7 @@ def run_file(path: str | os.PathLike[str], purpose: str, *, config: Config | Non
         workers = available_cores() if big else 1
     with handle:
         return _validate(source, handle, purpose, config=config or Config(), progress=progress,
-                         workers=workers, router=router, scratch=scratch)
+                         workers=workers, router=router, scratch=scratch, features=features)
 
 
 def validate_stream(
@@ -83,11 +88,13 @@ def validate_stream(
 
 
 def run_stream(stream: BinaryIO, name: str, purpose: str, *, config: Config | None,
-               progress: Callable[[int], None] | None, router: FileRouter | None = None) -> Report:
-    """:func:`validate_stream`, with the lines also routed through a quarantine ``router``."""
+               progress: Callable[[int], None] | None, router: FileRouter | None = None,
+               features: Features | None = None) -> Report:
+    """:func:`validate_stream`, with the lines also routed through a quarantine ``router``
+    (and feature rows written, as for :func:`run_file`)."""
     check_purpose(purpose)
     return _validate(Source(name, None), stream, purpose, config=config or Config(),
-                     progress=progress, workers=1, router=router)
+                     progress=progress, workers=1, router=router, features=features)
 
 
 def validate_bytes(
@@ -175,12 +182,14 @@ def validate_opened(handle: BinaryIO, name: str, size: int | None,
 
 def _validate(source: Source, handle: BinaryIO, purpose: str, *, config: Config,
               progress: Callable[[int], None] | None, workers: int,
-              router: FileRouter | None = None, scratch: str | None = None) -> Report:
+              router: FileRouter | None = None, scratch: str | None = None,
+              features: Features | None = None) -> Report:
     check = begin(source, purpose, config)
     if check.kind == "jsonl":
         size = _scan_jsonl_source(source, handle, purpose, config=config, packed=check.packed,
                                   progress=progress, workers=workers, out=check.out,
-                                  tally=check.tally, router=router, scratch=scratch)
+                                  tally=check.tally, router=router, scratch=scratch,
+                                  features=features)
         end_jsonl(check, size)
     elif check.kind is not None:
         if router is not None:
@@ -203,13 +212,14 @@ def _validate(source: Source, handle: BinaryIO, purpose: str, *, config: Config,
 def _scan_jsonl_source(source: Source, handle: BinaryIO, purpose: str, *, config: Config,
                        packed: str | None, progress: Callable[[int], None] | None,
                        workers: int, out: Collector, tally: Tally,
-                       router: FileRouter | None, scratch: str | None = None) -> int:
+                       router: FileRouter | None, scratch: str | None = None,
+                       features: Features | None = None) -> int:
     """Scan JSONL data, in parallel where it pays; return the bytes of (decompressed) data."""
     model = model_check(config, purpose)  # before any worker: they share what it loads
     if (workers > 1 and packed is None and source.size
             and scan_parallel(source.path, handle, source.size, purpose=purpose, config=config,
                               workers=workers, out=out, tally=tally, progress=progress,
-                              router=router, scratch=scratch)):
+                              router=router, scratch=scratch, features=features)):
         return source.size
     if workers > 1:
         handle.seek(0)  # scan_parallel may have read ahead before declining
@@ -217,14 +227,28 @@ def _scan_jsonl_source(source: Source, handle: BinaryIO, purpose: str, *, config
     cap = max(config.max_file_bytes, source.size or 0)
     reader = BlockReader(handle, source.path, packed=packed, progress=progress, limit=cap)
     limit = config.max_line_bytes
-    if router is None:
-        lines = split_lines(reader, limit)
-        if source.size is None or packed or reader.packed:  # its size is known only once read
-            lines = _whole_lines(lines, reader)
-        scan_jsonl(lines, purpose, limit, out, tally, model=model)
-    else:
-        lines = router.route(split_lines(reader, limit, spill=router.spill), out)
-        scan_jsonl(lines, purpose, limit, out, tally, model=model)
+    rows = None
+    if features is not None:
+        from validator.stats.rows import Rows  # noqa: PLC0415 - only for stats and report
+
+        rows = Rows(features, model)
+    try:
+        if router is None:
+            lines = split_lines(reader, limit)
+            if source.size is None or packed or reader.packed:  # size known only once read
+                lines = _whole_lines(lines, reader)
+            scan_jsonl(lines, purpose, limit, out, tally, model=model, rows=rows)
+        else:
+            lines = router.route(split_lines(reader, limit, spill=router.spill), out)
+            scan_jsonl(lines, purpose, limit, out, tally, model=model, rows=rows)
+    except BaseException:
+        if rows is not None:  # no half-written table
+            rows.remove()
+        raise
+    if rows is not None:
+        rows.close()
+        assert features is not None
+        features.stopped = reader.over_limit
     if reader.error is not None:
         out.add_at(None, "archive-invalid", None,
                    f"compressed data is truncated or corrupt ({reader.error}) after "

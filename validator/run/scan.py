@@ -27,6 +27,7 @@ from validator.read.lines import TooLong
 if TYPE_CHECKING:
     from validator.config import Config
     from validator.models.check import ModelCheck
+    from validator.stats.rows import Rows
 
 __all__ = ["model_check", "scan_jsonl"]
 
@@ -55,6 +56,7 @@ def scan_jsonl(
     start_line: int = 1,
     batch_ids: dict[str, int] | None = None,
     model: ModelCheck | None = None,
+    rows: Rows | None = None,
 ) -> int:
     """Check every line (from ``lines.split_lines``); return how many there were, blank ones
     too.
@@ -66,7 +68,8 @@ def scan_jsonl(
     ``start_line`` numbers the first line otherwise, and ``batch_ids`` carries batch custom_ids
     over from earlier pieces (both for records checked in batches). ``model`` counts every
     sample without an error against the model (:func:`model_check`); its tallies and issues
-    go to ``tally.tokens``.
+    go to ``tally.tokens``. ``rows`` gets each sample read (with a format, for fine-tune data)
+    for the feature table of ``ftdata stats`` and ``ftdata report``.
     """
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
@@ -128,6 +131,8 @@ def scan_jsonl(
                 check_batch(rec, out, tally, seen_ids, len(line))
             elif purpose == "eval":  # seen_ids holds the first row's keys (-> its line)
                 check_eval(rec, out, seen_ids)
+            if rows is not None:
+                rows.add(lineno, len(line), rec, "", raw)
             continue
         fmt, problem = detect(rec)
         if fmt is None:
@@ -161,6 +166,8 @@ def scan_jsonl(
             out.add("json-invalid", None, "sample is nested too deeply to check")
         if model is not None and out.errors == line_errors:  # a sample the server would take
             model.sample(lineno, rec, name)
+        if rows is not None:  # after the model: a batch of rows takes the model's counts
+            rows.add(lineno, len(line), rec, name, raw)
     if document is not None:
         more_lines, more_samples = _whole_document(document, lines, out)
         lineno += more_lines

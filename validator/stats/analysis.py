@@ -23,7 +23,8 @@ __all__ = ["DISTRIBUTIONS", "GROUPS_SHOWN", "LONGEST", "MAX_BINS", "PAIRS_SHOWN"
 # key of ``ftdata stats --output json`` -> feature column
 DISTRIBUTIONS = {"chars_per_sample": "chars", "messages_per_sample": "messages",
                  "turns_per_sample": "turns", "bytes_per_sample": "bytes",
-                 "tokens_per_sample": "tokens"}
+                 "tokens_per_sample": "tokens", "trained_tokens_per_sample": "trained_tokens"}
+_COUNTED = ("tokens_per_sample", "trained_tokens_per_sample")  # left out when none counted
 QUANTILES = (0.5, 0.9, 0.99)
 MAX_BINS = 24
 LONGEST = 10  # samples in ``longest``
@@ -81,21 +82,32 @@ def _histogram(frame: Any, column: str, low: int, high: int) -> list[list[int]]:
             for k in range(nbins)]
 
 
-def analyse(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Every statistic of the feature table at ``path``: the distributions (whole file and
-    per format), their histograms, the longest samples and the duplicates.
+def analyse(path: str | os.PathLike[str], *, context_length: int | None = None
+            ) -> dict[str, Any]:
+    """Every statistic of the feature table at ``path``: its samples, the samples with each
+    flag (``flags``), the distributions (whole file and per format), their histograms, the
+    longest samples, the duplicates, and with ``context_length`` the samples with more
+    tokens (``over_context``).
 
     Each query reads the columns it needs, one feature at a time, so memory is a column or
     two of the table, not the table."""
+    from validator.stats.table import FLAGS  # noqa: PLC0415
+
     pl = _pl()
     frame = scan(path)
     formats = frame.select(pl.col("format").unique()).collect()["format"].to_list()
-    doc: dict[str, Any] = {}
+    counts = frame.select(pl.len().alias("samples"),
+                          *(pl.col(flag).sum().alias(flag) for flag in FLAGS)).collect()
+    doc: dict[str, Any] = {"samples": int(counts["samples"][0]),
+                           "flags": {flag: int(counts[flag][0]) for flag in FLAGS}}
+    if context_length is not None:
+        doc["over_context"] = int(frame.filter(pl.col("tokens") > context_length)
+                                  .select(pl.len()).collect().item())
     per_format: dict[str, dict[str, Any]] = {str(fmt): {} for fmt in formats}
     histograms = {}
     for key, column in DISTRIBUTIONS.items():
         dist = _unpack(frame.select(_summary(column)).collect().row(0, named=True))
-        if key == "tokens_per_sample" and dist["min"] is None:
+        if key in _COUNTED and dist["min"] is None:
             continue
         doc[key] = dist
         for fmt, values in per_format.items():

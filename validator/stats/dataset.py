@@ -1,11 +1,13 @@
-"""Dataset statistics (``ftdata stats``): what a file holds, sample by sample, in one streaming
-pass with memory flat: each sample's row of features goes to a feature table on disk
-(:mod:`validator.stats.table`), and the statistics are polars queries over it
+"""Dataset statistics (``ftdata stats``): what a file holds, sample by sample, read once with
+memory flat. A JSONL file is read by the validation's own scan (:func:`examine`), where each
+sample becomes a row of the feature table on disk (:mod:`validator.stats.rows`,
+:mod:`validator.stats.table`); the statistics are polars queries over it
 (:mod:`validator.stats.analysis`): exact percentiles, histograms, the longest samples, exact
-and near duplicates.
+and near duplicates. The profile's line counts are the validation's.
 
-This is description, not validation: lines that do not parse, or match no format, are only
-counted. Pre-tokenized Parquet files are described from their columns directly.
+This is description, not judgement: lines that do not parse, or match no format, are only
+counted (the validation's issues are counted apart). CSV rows and pre-tokenized Parquet files
+are described apart from their validation (:mod:`validator.stats.records`).
 
 Every purpose and file type that ``ftdata validate`` reads is described: fine-tune samples
 (JSONL, or pre-tokenized Parquet rows), batch requests (their ``body``) and eval or calibration
@@ -16,28 +18,22 @@ of :meth:`Profile.to_dict` and named in its ``not_applicable`` list.
 from __future__ import annotations
 
 import os
-import stat
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
-
-import orjson
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from validator.config import Config
 from validator.errors import FtdataError, UsageError
-from validator.formats.detect import detect
-from validator.purposes import FILE_TYPES, PURPOSE_OF_TYPE, check_purpose, compression, file_type
-from validator.read.json_errors import BOM
-from validator.read.lines import TooLong, split_lines
-from validator.read.source import BlockReader, open_source, sniff
-from validator.run.cores import available_cores
-from validator.run.parallel import PARALLEL_MIN_BYTES
-from validator.stats.sample import Sample
+from validator.purposes import FILE_TYPES, PURPOSE_OF_TYPE, check_purpose, file_type
+from validator.stats.rows import Features, Rows, Tokenizer, load_tokenizer
 from validator.stats.sketch import Sketch
-from validator.stats.table import FeatureWriter
+from validator.stats.table import FeatureWriter, temporary_table
 
-__all__ = ["Kept", "Profile", "Tokenizer", "analysed", "load_tokenizer", "profile_file",
-           "profile_stream", "read_lines"]
+if TYPE_CHECKING:
+    from validator.report import Report
+
+__all__ = ["Profile", "Tokenizer", "analysed", "examine", "load_tokenizer", "profile_file",
+           "profile_stream"]
 
 _SHARES = ("tools", "parallel_tool_calls", "reasoning", "images", "weights", "nothing_trained")
 _STATS = ("samples_per_format", "messages_per_sample", "turns_per_sample", "chars_per_sample",
@@ -52,29 +48,6 @@ READINGS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "parquet": ("pre-tokenized rows", ("samples_per_format", "samples_with"),
                 ("nothing_trained",)),
 }
-
-
-class Tokenizer:
-    """Counts tokens with a ``tokenizers`` file (``tokenizer.json``), texts in batches."""
-
-    def __init__(self, path: str) -> None:
-        try:
-            from tokenizers import Tokenizer as HFTokenizer  # noqa: PLC0415 - optional extra
-        except ImportError:
-            raise UsageError("token counts need the tokenizers package: "
-                             "pip install 'ftdata[tokens]'") from None
-        try:
-            self._tokenizer = HFTokenizer.from_file(path)
-        except Exception as exc:  # the Rust side raises its own exception type
-            raise UsageError(f"cannot load tokenizer {path}: {exc}") from None
-
-    def count(self, texts: list[str]) -> list[int]:
-        return [len(e.ids) for e in self._tokenizer.encode_batch(texts,
-                                                                add_special_tokens=False)]
-
-
-def load_tokenizer(path: str | None) -> Tokenizer | None:
-    return Tokenizer(path) if path else None
 
 
 _NONE: dict[str, Any] = {"min": None, "p50": None, "p90": None, "p99": None, "max": None}
@@ -93,26 +66,13 @@ class Profile:
     blank_lines: int = 0
     unreadable: int = 0  # lines that are not JSON objects of a known format
     formats: dict[str, int] = field(default_factory=dict)
-    tokens: Sketch = field(default_factory=Sketch)  # pre-tokenized rows, and --tokenizer
+    tokens: Sketch = field(default_factory=Sketch)  # pre-tokenized rows (the others: analysis)
     context_length: int | None = None
     over_context: int = 0
     shares: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_SHARES, 0))
     duplicates: int = 0  # samples that repeat an earlier one exactly
     duplicate_groups: int = 0  # distinct samples that occur more than once
     analysis: dict[str, Any] | None = None  # the feature table's statistics (not Parquet)
-
-    def merge(self, other: Profile) -> None:
-        """Add the counts of ``other``, the profile of a later part of the same file."""
-        self.lines += other.lines
-        self.samples += other.samples
-        self.blank_lines += other.blank_lines
-        self.unreadable += other.unreadable
-        for name, n in other.formats.items():
-            self.formats[name] = self.formats.get(name, 0) + n
-        for key, n in other.shares.items():
-            self.shares[key] = self.shares.get(key, 0) + n
-        self.tokens.merge(other.tokens)
-        self.over_context += other.over_context
 
     @property
     def applies(self) -> tuple[str, ...]:
@@ -148,20 +108,20 @@ class Profile:
                 if key == "samples_with":
                     del doc["share_of_samples"]
         doc["not_applicable"] = [key for key in _STATS if key not in applies]
-        if self.tokens.count:
+        if self.tokens.count:  # pre-tokenized rows: from their input_ids
             doc["tokens_per_sample"] = self.tokens.distribution()
+        plain = "tokens_per_sample" in doc and "trained_tokens_per_sample" not in doc
+        if self.tokens.count or plain:  # counted without a model (--tokenizer)
             doc["context_length"] = self.context_length
             doc["samples_over_context"] = self.over_context
         return doc
 
-
     def _exact(self, doc: dict[str, Any], applies: tuple[str, ...]) -> None:
         """The feature table's exact statistics over the sketches' (see :mod:`.analysis`)."""
         found = self.analysis or {}
+        always = ("bytes_per_sample", "tokens_per_sample", "trained_tokens_per_sample")
         shown = [key for key in ("messages_per_sample", "turns_per_sample", "chars_per_sample",
-                                 "bytes_per_sample", "tokens_per_sample")
-                 if key in found and (key in applies or key in ("bytes_per_sample",
-                                                               "tokens_per_sample"))]
+                                 *always) if key in found and (key in applies or key in always)]
         for key in shown:
             doc[key] = found[key]
         doc["per_format"] = {fmt: {k: v for k, v in values.items() if k in shown}
@@ -172,38 +132,101 @@ class Profile:
 
 
 def profile_file(path: str | os.PathLike[str], purpose: str = "fine-tune", *,
-                 tokenizer: Tokenizer | None = None, context_length: int | None = None,
-                 config: Config | None = None,
+                 tokenizer: str | os.PathLike[str] | None = None,
+                 context_length: int | None = None, config: Config | None = None,
                  features: str | os.PathLike[str] | None = None,
                  workers: int | None = None) -> Profile:
     """Statistics of a JSONL (also compressed), CSV or Parquet file read for ``purpose``, as
-    ``ftdata validate`` takes them; ``config`` gives the line limit (a longer line is counted as
-    unreadable, not buffered). Raises :class:`~validator.errors.UsageError` for a file type
-    that is not known or does not serve ``purpose`` (a CSV file is eval data only).
+    ``ftdata validate`` takes them: :func:`examine`'s profile."""
+    return examine(path, purpose, tokenizer=tokenizer, context_length=context_length,
+                   config=config, features=features, workers=workers)[1]
 
-    The samples' feature table is written to ``features`` (an Arrow IPC file the caller
-    then owns), else to a temporary file removed once the statistics are computed.
-    ``workers`` processes share a plain JSONL file (default: every core the process may use
-    for files of 64 MiB or more, else 1); the statistics are the same for any number."""
-    how = reading(os.fspath(path), purpose)  # refused before the file is opened
-    source, handle = open_source(os.fspath(path))
-    with handle:
-        size = source.size or 0
-        if workers is None:
-            workers = available_cores() if size >= PARALLEL_MIN_BYTES else 1
-        if (workers > 1 and how != "parquet" and file_type(source.path) == "jsonl"
-                and compression(source.path) is None and sniff(handle.read(8)) is None):
-            from validator.stats.parallel import described  # noqa: PLC0415
 
-            found = described(source.path, handle, size, Profile(
-                source.path, purpose=purpose, reading=how, context_length=context_length,
-                shares=dict.fromkeys(READINGS[how][2], 0)), config=config or Config(),
-                tokenizer=tokenizer, workers=workers, features=features)
-            if found is not None:
-                return found
-        handle.seek(0)
-        return profile_stream(handle, source.path, purpose, tokenizer=tokenizer,
-                              context_length=context_length, config=config, features=features)
+def examine(path: str | os.PathLike[str], purpose: str = "fine-tune", *,
+            tokenizer: str | os.PathLike[str] | None = None, context_length: int | None = None,
+            config: Config | None = None, features: str | os.PathLike[str] | None = None,
+            workers: int | None = None, stream: BinaryIO | None = None
+            ) -> tuple[Report | None, Profile]:
+    """The validation report and the statistics of the file at ``path`` (or of ``stream``, a
+    file called ``path``) for ``purpose``, read once: a JSONL file's feature rows come from
+    its validation scan (``workers`` processes, as for ``validate_file``), so the report is
+    validate's own (with ``config.model``, its token counts are the rows' tokens). A CSV or
+    Parquet file is described apart from validation: the report is then None.
+
+    ``tokenizer`` is a ``tokenizer.json`` for plain token counts (without a model), and
+    ``context_length`` counts the samples over it. The feature table is written to
+    ``features`` (an Arrow IPC file the caller then owns), else to a temporary file removed
+    once the statistics are computed. Raises :class:`~validator.errors.UsageError` for a file
+    type that is not known or does not serve ``purpose`` (a CSV file is eval data only), and
+    :class:`~validator.errors.FtdataError` for a file that cannot be described (reading
+    stopped at max-file-size, a CSV or Parquet file that does not parse)."""
+    name = os.fspath(path)
+    config = config or Config()
+    how = reading(name, purpose)  # refused before the file is opened
+    profile = Profile(name, purpose=purpose, reading=how, context_length=context_length,
+                      shares=dict.fromkeys(READINGS[how][2], 0))
+    table = Path(features) if features is not None else temporary_table()
+    try:
+        if how == "parquet" or file_type(name) == "csv":
+            _describe_apart(path, stream, profile, config=config, tokenizer=tokenizer,
+                            table=table)
+            return None, analysed(profile, table) if how != "parquet" else profile
+        report = _validated(name, stream, purpose, config=config, workers=workers,
+                            features=Features(str(table), how, None if tokenizer is None
+                                              else os.fspath(tokenizer)))
+        profile.blank_lines = report.stats["blank_lines"]
+        profile.lines = report.nlines + profile.blank_lines
+        if how == "fine-tune":
+            profile.formats = dict(report.stats["samples_per_format"])
+        return report, analysed(profile, table)
+    finally:
+        if features is None:
+            table.unlink(missing_ok=True)
+
+
+def _validated(name: str, stream: BinaryIO | None, purpose: str, *, config: Config,
+               workers: int | None, features: Features) -> Report:
+    """The validation of a JSONL file, its feature rows written to ``features.table``."""
+    from validator.run.pipeline import run_file, run_stream  # noqa: PLC0415
+
+    if stream is None:
+        report = run_file(name, purpose, config=config, progress=None, workers=workers,
+                          features=features)
+    else:
+        report = run_stream(stream, name, purpose, config=config, progress=None,
+                            features=features)
+    if features.stopped:
+        raise FtdataError(f"{name}: over {config.max_file_bytes:,} bytes (max-file-size), so "
+                          "reading stopped there; split it into several files")
+    if not os.path.getsize(features.table):  # not scanned (an empty file): an empty table
+        FeatureWriter(features.table).close()
+    return report
+
+
+def _describe_apart(path: str | os.PathLike[str], stream: BinaryIO | None, profile: Profile,
+                    *, config: Config, tokenizer: str | os.PathLike[str] | None,
+                    table: Path) -> None:
+    """A CSV or Parquet file, read for its statistics alone."""
+    from validator.read.source import open_source  # noqa: PLC0415
+    from validator.stats import records  # noqa: PLC0415 - the other readings, kept apart
+
+    if stream is None:
+        _, handle = open_source(os.fspath(path))
+        with handle:
+            _describe_apart(path, handle, profile, config=config, tokenizer=tokenizer,
+                            table=table)
+        return
+    if profile.reading == "parquet":
+        profile.unit = "rows"
+        records.profile_parquet(stream, profile, config.max_file_bytes)
+        return
+    profile.unit = "rows"
+    rows = Rows(Features(str(table), "rows", None if tokenizer is None else os.fspath(tokenizer)))
+    try:
+        for sample, key, nbytes in records.csv_rows(stream, profile, config.max_line_bytes):
+            rows.add_sample(profile.lines, nbytes, sample, key)
+    finally:
+        rows.close()
 
 
 def reading(name: str, purpose: str) -> str:
@@ -225,168 +248,26 @@ def reading(name: str, purpose: str) -> str:
 
 
 def profile_stream(stream: BinaryIO, name: str, purpose: str = "fine-tune", *,
-                   tokenizer: Tokenizer | None = None, context_length: int | None = None,
-                   config: Config | None = None,
+                   tokenizer: str | os.PathLike[str] | None = None,
+                   context_length: int | None = None, config: Config | None = None,
                    features: str | os.PathLike[str] | None = None) -> Profile:
     """:func:`profile_file` of a binary stream (standard input) called ``name``."""
-    from validator.stats import records  # noqa: PLC0415 - the other readings, kept apart
-
-    config = config or Config()
-    how = reading(name, purpose)
-    profile = Profile(name, purpose=purpose, reading=how, context_length=context_length,
-                      shares=dict.fromkeys(READINGS[how][2], 0))
-    if how == "parquet":
-        profile.unit = "rows"
-        records.profile_parquet(stream, profile, config.max_file_bytes)
-        return profile
-    writer = FeatureWriter(features)
-    try:
-        return _read(stream, name, profile, config, Kept(profile, tokenizer, writer))
-    finally:
-        if features is None:
-            writer.remove()
-
-
-def _read(stream: BinaryIO, name: str, profile: Profile, config: Config,
-          kept: Kept) -> Profile:
-    from validator.stats import records  # noqa: PLC0415
-
-    max_line_bytes = config.max_line_bytes
-    if file_type(name) == "csv":
-        profile.unit = "rows"
-        for sample, key, nbytes in records.csv_rows(stream, profile, max_line_bytes):
-            kept.add(sample, key, nbytes)
-        return kept.finish()
-    reader = BlockReader(stream, name, packed=compression(name),
-                         limit=max(config.max_file_bytes, _disk_size(stream)))
-    read_lines(split_lines(reader, max_line_bytes), profile, kept, first=True)
-    if reader.over_limit:
-        raise FtdataError(f"{name}: over {reader.limit:,} bytes (max-file-size), so reading "
-                          "stopped there; split it into several files")
-    return kept.finish()
-
-
-def read_lines(lines: Iterable[bytes | TooLong], profile: Profile, kept: Kept, *,
-               first: bool) -> None:
-    """Describe JSONL ``lines`` into ``profile`` and ``kept``; ``first``: they start the file
-    (a BOM may open them)."""
-    from validator.stats import records  # noqa: PLC0415
-
-    read_line = {"fine-tune": _profile_line, "batch-api": records.batch_line,
-                 "rows": records.row_line}[profile.reading]
-    start = profile.lines
-    for line in lines:
-        profile.lines += 1
-        if isinstance(line, TooLong):
-            profile.unreadable += 1
-            continue
-        raw = line[len(BOM):] if first and profile.lines == start + 1 and line.startswith(
-            BOM) else line
-        if not raw.strip():
-            profile.blank_lines += 1
-            continue
-        got = read_line(raw, profile)
-        if got is None:
-            profile.unreadable += 1
-            continue
-        kept.add(got[0], got[1], len(line))
-
-
-def _disk_size(stream: BinaryIO) -> int:
-    """The size of ``stream`` when it is a regular file (a file over max-file-size on disk is
-    read whole, as validate reads it), else 0."""
-    try:
-        st = os.fstat(stream.fileno())
-    except (OSError, ValueError, AttributeError):  # no descriptor (BytesIO), or closed
-        return 0
-    return st.st_size if stat.S_ISREG(st.st_mode) else 0
-
-
-class Kept:
-    """Each sample's row of the feature table, and its text for token counts (in batches)."""
-
-    def __init__(self, profile: Profile, tokenizer: Tokenizer | None,
-                 features: FeatureWriter) -> None:
-        self.profile = profile
-        self.tokenizer = tokenizer
-        self.features = features
-        self.texts: list[str] = []
-
-    def add(self, sample: Sample, key: bytes, nbytes: int) -> None:
-        profile = self.profile
-        sample.record(profile)
-        self.features.add(profile.lines, nbytes, sample, sample.hashes(key))
-        if self.tokenizer is not None:
-            self.texts.append("\n".join(sample.texts))
-            if len(self.texts) >= 256:
-                self.features.set_tokens(_count_tokens(self.tokenizer, self.texts, profile))
-        if not self.texts:
-            self.features.flush()
-
-    def close(self) -> None:
-        """Count the last tokens and write the last rows."""
-        if self.tokenizer is not None and self.texts:
-            self.features.set_tokens(_count_tokens(self.tokenizer, self.texts, self.profile))
-        self.features.close()
-
-    def finish(self) -> Profile:
-        self.close()
-        return analysed(self.profile, self.features.path)
+    return examine(name, purpose, tokenizer=tokenizer, context_length=context_length,
+                   config=config, features=features, stream=stream)[1]
 
 
 def analysed(profile: Profile, table: str | os.PathLike[str]) -> Profile:
-    """``profile`` with the statistics of its feature table ``table``."""
+    """``profile`` with the statistics of its feature table ``table``: its samples, shares
+    and samples over the context length are counted there."""
     from validator.stats.analysis import analyse  # noqa: PLC0415 - polars, loaded here
 
-    profile.analysis = analyse(table)
-    duplicates = profile.analysis["duplicates"]
+    found = profile.analysis = analyse(table, context_length=profile.context_length)
+    profile.samples = found["samples"]
+    profile.unreadable = profile.lines - profile.blank_lines - profile.samples
+    for key in profile.shares:
+        profile.shares[key] = found["flags"][key]
+    profile.over_context = found.get("over_context", 0)
+    duplicates = found["duplicates"]
     profile.duplicates = duplicates["exact"]
     profile.duplicate_groups = duplicates["exact_groups"]
     return profile
-
-
-def _count_tokens(tokenizer: Tokenizer, texts: list[str], profile: Profile) -> list[int]:
-    limit = profile.context_length
-    counts = tokenizer.count(texts)
-    for n in counts:
-        profile.tokens.add(n)
-        if limit is not None and n > limit:
-            profile.over_context += 1
-    texts.clear()
-    return counts
-
-
-def _profile_line(line: bytes, profile: Profile) -> tuple[Sample, bytes] | None:
-    """One sample, read, and what an exact duplicate repeats; None if unreadable."""
-    try:
-        rec = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return None
-    if type(rec) is not dict:
-        return None
-    fmt, _ = detect(rec)
-    if fmt is None:
-        return None
-    profile.samples += 1
-    profile.formats[fmt.name] = profile.formats.get(fmt.name, 0) + 1
-    sample = Sample(fmt.name)
-    if "weight" in rec:
-        sample.weights = True
-    if fmt.name == "conversation":
-        sample.messages(rec.get("messages"), rec.get("tools"))
-    elif fmt.name == "preference_openai":
-        given = rec.get("input")
-        if type(given) is dict:
-            sample.messages(given.get("messages"), given.get("tools"))
-        sample.prompt_end = len(sample.texts)  # the input
-        for key in ("preferred_output", "non_preferred_output"):
-            sample.messages(rec.get(key), None, count=False)
-        sample.turns += 1
-    elif fmt.name == "instruction":
-        sample.content(rec.get("prompt"), "prompt")
-        sample.prompt_end = len(sample.texts)
-        sample.content(rec.get("completion"), "completion")
-        sample.turns = 1
-    else:
-        sample.content(rec.get("text"))
-    return sample, line.rstrip(b"\r")

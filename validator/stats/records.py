@@ -1,73 +1,21 @@
-"""The readings of ``ftdata stats`` other than fine-tune JSONL: batch requests, eval and
-calibration rows (JSONL objects or CSV rows) and pre-tokenized Parquet rows.
-
-Each line reader returns the :class:`Sample` read and the bytes an exact duplicate repeats, or
-None for a line that is not a JSON object.
-"""
+"""The readings of ``ftdata stats`` that do not come from the validation scan: eval rows of
+a CSV file and pre-tokenized Parquet rows."""
 
 from __future__ import annotations
 
 import csv
 import tempfile
-from collections.abc import Iterable, Iterator
-from typing import Any, BinaryIO
+from collections.abc import Iterator
+from typing import BinaryIO
 
 import orjson
 
 from validator.config import Config
 from validator.errors import FtdataError
 from validator.stats.dataset import Profile
-from validator.stats.sample import Sample
+from validator.stats.sample import Sample, row_sample
 
-__all__ = ["batch_line", "csv_rows", "profile_parquet", "row_line"]
-
-
-def batch_line(line: bytes, profile: Profile) -> tuple[Sample, bytes] | None:
-    """A batch request: its body's messages (or prompt); a duplicate repeats the body."""
-    rec = _object(line)
-    if rec is None:
-        return None
-    profile.samples += 1
-    body = rec.get("body")
-    sample = Sample("batch")
-    if type(body) is dict:
-        if "messages" in body:
-            sample.messages(body.get("messages"), body.get("tools"))
-        else:
-            sample.content(body.get("prompt"))
-    return sample, orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
-
-
-def row_line(line: bytes, profile: Profile) -> tuple[Sample, bytes] | None:
-    """An eval or calibration row: the characters of its string values."""
-    rec = _object(line)
-    if rec is None:
-        return None
-    profile.samples += 1
-    return _row(_strings(rec)), line.rstrip(b"\r")
-
-
-def _row(texts: Iterable[str]) -> Sample:
-    sample = Sample("row")
-    for text in texts:
-        sample.content(text)
-    return sample
-
-
-def _object(line: bytes) -> dict[str, Any] | None:
-    try:
-        rec = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return None
-    return rec if type(rec) is dict else None
-
-
-def _strings(value: Any, depth: int = 0) -> Iterator[str]:
-    if type(value) is str:
-        yield value
-    elif depth < 32 and type(value) in (dict, list):
-        for item in value.values() if type(value) is dict else value:
-            yield from _strings(item, depth + 1)
+__all__ = ["csv_rows", "profile_parquet"]
 
 
 def csv_rows(stream: BinaryIO, profile: Profile, max_line_bytes: int
@@ -95,7 +43,7 @@ def csv_rows(stream: BinaryIO, profile: Profile, max_line_bytes: int
                 profile.unreadable += 1
             else:
                 profile.samples += 1
-                yield _row(row), orjson.dumps(row), sum(map(len, row)) + len(row)
+                yield row_sample(row), orjson.dumps(row), sum(map(len, row)) + len(row)
     except csv.Error as exc:
         raise FtdataError(f"{profile.path}: cannot read as CSV ({exc}) on line "
                           f"{reader.line_num}; `ftdata validate` says more") from None

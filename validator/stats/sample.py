@@ -1,16 +1,18 @@
 """One sample as ``ftdata stats`` reads it, without judging it: its texts (with their roles),
-messages, turns and what it uses (tools, reasoning, images, weights)."""
+messages, turns and what it uses (tools, reasoning, images, weights).
+
+:func:`read_sample` reads one parsed JSONL record (a fine-tune sample of a detected format, a
+batch request, an eval or calibration row) into a :class:`Sample`."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from validator.stats.dataset import Profile
+import orjson
 
-__all__ = ["Sample"]
+__all__ = ["Sample", "read_sample", "row_sample"]
 
 
 def _digest(data: bytes) -> int:
@@ -35,13 +37,6 @@ class Sample:
         self.images = False
         self.weights = False
         self.nothing_trained = False
-
-    def record(self, profile: Profile) -> None:
-        """Count what this sample uses in ``profile``'s shares (the rest goes to the feature
-        table)."""
-        for key in profile.shares:
-            if getattr(self, key):
-                profile.shares[key] += 1
 
     def content(self, value: Any, role: str = "") -> None:
         if type(value) is str:
@@ -101,6 +96,60 @@ class Sample:
             self.turns += assistants
             if assistants and not trained:
                 self.nothing_trained = True
+
+
+def read_sample(rec: dict[str, Any], reading: str, fmt: str) -> tuple[Sample, bytes | None]:
+    """The sample ``rec`` holds, read as ``reading`` (fine-tune samples of format ``fmt``,
+    batch requests, or eval and calibration rows), and what an exact duplicate of it repeats:
+    None for the line's own bytes, else the bytes to compare (a batch request's body)."""
+    if reading == "batch-api":
+        body = rec.get("body")
+        sample = Sample("batch")
+        if type(body) is dict:
+            if "messages" in body:
+                sample.messages(body.get("messages"), body.get("tools"))
+            else:
+                sample.content(body.get("prompt"))
+        return sample, orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+    if reading == "rows":
+        return row_sample(_strings(rec)), None
+    sample = Sample(fmt)
+    if "weight" in rec:
+        sample.weights = True
+    if fmt == "conversation":
+        sample.messages(rec.get("messages"), rec.get("tools"))
+    elif fmt == "preference_openai":
+        given = rec.get("input")
+        if type(given) is dict:
+            sample.messages(given.get("messages"), given.get("tools"))
+        sample.prompt_end = len(sample.texts)  # the input
+        for key in ("preferred_output", "non_preferred_output"):
+            sample.messages(rec.get(key), None, count=False)
+        sample.turns += 1
+    elif fmt == "instruction":
+        sample.content(rec.get("prompt"), "prompt")
+        sample.prompt_end = len(sample.texts)
+        sample.content(rec.get("completion"), "completion")
+        sample.turns = 1
+    else:
+        sample.content(rec.get("text"))
+    return sample, None
+
+
+def row_sample(texts: Iterable[str]) -> Sample:
+    """An eval or calibration row: its string values."""
+    sample = Sample("row")
+    for text in texts:
+        sample.content(text)
+    return sample
+
+
+def _strings(value: Any, depth: int = 0) -> Iterator[str]:
+    if type(value) is str:
+        yield value
+    elif depth < 32 and type(value) in (dict, list):
+        for item in value.values() if type(value) is dict else value:
+            yield from _strings(item, depth + 1)
 
 
 def _dicts(items: Iterable[Any]) -> Iterator[dict[str, Any]]:
