@@ -235,7 +235,7 @@ def _histogram(title: str, bins: list[tuple[int, int, int]], marks: dict[str, fl
     (the model's maximum sequence length) as a solid line when it falls inside the bars,
     else said in the caption."""
     top = max(n for _, _, n in bins) or 1
-    left, right, above, below = 56, 12, 28, 48
+    left, right, above, below = 56, 12, 40, 48  # above: a row for each mark's label
     plot_w, plot_h = width - left - right, height - above - below
     base = above + plot_h
     low, high = bins[0][0], bins[-1][1] + 1
@@ -266,8 +266,11 @@ def _histogram(title: str, bins: list[tuple[int, int, int]], marks: dict[str, fl
         x = x_of(value + 0.5)
         shapes.append(f'<line x1="{x:.1f}" y1="{above - 4}" x2="{x:.1f}" y2="{base}" '
                       'stroke="#cf222e" stroke-dasharray="4 3"/>')
-        shapes.append(f'<text x="{x:.1f}" y="{10 + row * 9}" text-anchor="middle" '
-                      f'font-size="9" fill="#cf222e">{name} {value:,.0f}</text>')
+        # a label near either edge is anchored inside the picture, not cut at its border
+        anchor = "end" if x > width - 36 else "start" if x < left + 24 else "middle"
+        shown = f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+        shapes.append(f'<text x="{x:.1f}" y="{10 + row * 10}" text-anchor="{anchor}" '
+                      f'font-size="9" fill="#cf222e">{name} {shown}</text>')
     caption = escape(title)
     if limit is not None and low < limit < high:
         x = x_of(limit + 1)  # between the bars of samples that fit and those that do not
