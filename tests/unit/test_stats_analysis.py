@@ -164,3 +164,17 @@ def test_the_report_shows_them(tmp_path: Path, train_and_validation: tuple[Path,
         assert f">{heading}<" in html
     assert "near duplicates (case and whitespace folded)</th><td>30 samples in 30 groups" in html
     assert f"<td>{validation}</td><td class=num>20</td><td class=num>20</td>" in html
+
+
+@pytest.mark.parametrize("end", [None, 0, 1, 2, 3])
+def test_the_whole_texts_hash_goes_on_from_the_prompts(end: int | None) -> None:
+    from validator.stats.sample import Sample, _digest
+
+    sample = Sample("conversation")
+    sample.texts, sample.roles, sample.prompt_end = ["a  B", "c\td", "É"], ["system", "user",
+                                                                          "assistant"], end
+    folded = [f"{role}\x1f{' '.join(text.casefold().split())}"
+              for role, text in zip(sample.roles, sample.texts, strict=True)]
+    assert sample.hashes(b"k") == (
+        _digest(b"k"), _digest("\x1e".join(folded).encode()),
+        None if end is None else _digest("\x1e".join(folded[:end]).encode()))

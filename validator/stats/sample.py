@@ -24,6 +24,9 @@ def _digest(data: bytes) -> int:
 class Sample:
     """What one sample holds, read without judging it."""
 
+    __slots__ = ("fmt", "images", "n_messages", "nothing_trained", "parallel_tool_calls",
+                 "prompt_end", "reasoning", "roles", "texts", "tools", "turns", "weights")
+
     def __init__(self, fmt: str = "") -> None:
         self.fmt = fmt
         self.texts: list[str] = []
@@ -57,11 +60,20 @@ class Sample:
         of the normalized prompt (the parts before ``prompt_end``)."""
         folded = [f"{role}\x1f{' '.join(text.casefold().split())}"
                   for role, text in zip(self.roles, self.texts, strict=True)]
-        whole = "\x1e".join(folded).encode("utf-8", "surrogatepass")
-        if self.prompt_end is None:
+        end = self.prompt_end
+        if end is None:
+            whole = "\x1e".join(folded).encode("utf-8", "surrogatepass")
             return _digest(key), _digest(whole), None
-        prompt = "\x1e".join(folded[:self.prompt_end]).encode("utf-8", "surrogatepass")
-        return _digest(key), _digest(whole), _digest(prompt)
+        # the prompt starts the whole text: hash it once, then go on from a copy of its state
+        prompt = hashlib.blake2b("\x1e".join(folded[:end]).encode("utf-8", "surrogatepass"),
+                                 digest_size=8)
+        whole_state = prompt.copy()
+        if end < len(folded):
+            rest = "\x1e".join(folded[end:])
+            whole_state.update(f"\x1e{rest}".encode("utf-8", "surrogatepass") if end else
+                               rest.encode("utf-8", "surrogatepass"))
+        return (_digest(key), int.from_bytes(whole_state.digest(), "little"),
+                int.from_bytes(prompt.digest(), "little"))
 
     def messages(self, messages: Any, tools: Any, *, count: bool = True) -> None:
         if tools:
@@ -69,12 +81,20 @@ class Sample:
         if type(messages) is not list:
             return
         assistants = trained = 0
-        for m in _dicts(messages):
+        texts, roles = self.texts, self.roles
+        for m in messages:
+            if type(m) is not dict:
+                continue
             if count:
                 self.n_messages += 1
             role = m.get("role")
-            start = len(self.texts)
-            self.content(m.get("content"), role if type(role) is str else "")
+            start = len(texts)
+            content = m.get("content")
+            if type(content) is str and type(role) is str:  # the common case, inline
+                texts.append(content)
+                roles.append(role)
+            else:
+                self.content(content, role if type(role) is str else "")
             if "weight" in m:
                 self.weights = True
             if role == "tool":
@@ -150,7 +170,3 @@ def _strings(value: Any, depth: int = 0) -> Iterator[str]:
     elif depth < 32 and type(value) in (dict, list):
         for item in value.values() if type(value) is dict else value:
             yield from _strings(item, depth + 1)
-
-
-def _dicts(items: Iterable[Any]) -> Iterator[dict[str, Any]]:
-    return (item for item in items if type(item) is dict)
