@@ -178,3 +178,13 @@ def test_the_whole_texts_hash_goes_on_from_the_prompts(end: int | None) -> None:
     assert sample.hashes(b"k") == (
         _digest(b"k"), _digest("\x1e".join(folded).encode()),
         None if end is None else _digest("\x1e".join(folded[:end]).encode()))
+
+
+def test_an_against_file_that_cannot_be_read_stops_the_comparison(
+        tmp_path: Path, train_and_validation: tuple[Path, Path]) -> None:
+    train, _ = train_and_validation
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["stats", str(train), "--against", str(tmp_path / "missing.jsonl"),
+                 "--isolated", "-o", "json"], out, err) == 2
+    assert "missing.jsonl: no such file" in err.getvalue()
+    assert out.getvalue() == ""  # no leakage of 0 that only means "not compared"

@@ -130,6 +130,8 @@ def _stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         stats = _Stats(args, err, folder)
         against = [(path, table) for path in args.against or ()
                    if (table := stats.table(path)) is not None]
+        if len(against) < len(args.against or ()):  # said on err: no leakage counted short
+            return stats.code
         docs = []
         for path in args.files:
             doc = stats.describe(path, keep=bool(args.against))
