@@ -164,6 +164,18 @@ def _with_model(model: str) -> validator.Config:
     return replace(validator.Config(), model=ModelSettings(model, train_on_inputs="false"))
 
 
+def test_a_model_without_tools_says_so(tmp_path: Path) -> None:
+    pytest.importorskip("mistral_common")
+    call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    path = _write(tmp_path / "d.jsonl", {"messages": [
+        {"role": "user", "content": "hi"}, {"role": "assistant", "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "c1", "content": "ok"},
+        {"role": "assistant", "content": "done"}]})
+    with pytest.raises(UsageError, match=r"line 1: mistralai/Mixtral-8x7B-Instruct-v0.1 does "
+                                         r"not support tools, so the sample cannot be "):
+        preview(path, MIXTRAL)
+
+
 def test_ftdata_preview_prints_the_rows(tmp_path: Path, tok: str) -> None:
     import gzip
     import io

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from validator.tokens import ChatTokenizer, TokenCount
 
 __all__ = ["BATCH", "ModelCheck", "TokenTally", "file_checks", "model_limits", "prepare",
-           "tokenizer_for"]
+           "tokenizer_for", "unsupported"]
 
 BATCH = 256  # samples per tokenizer call: enough to keep its threads busy, little memory
 _TOKENIZERS: dict[tuple[str | None, str | None, str], ChatTokenizer] = {}  # per process
@@ -167,24 +167,7 @@ class ModelCheck:
     def _lacks(self, record: dict[str, Any]) -> bool:
         """Whether ``record`` uses what the model does not support (then the file-level
         ``model-no-*`` warning says so, and a template refusing it is no news)."""
-        limits = self.limits
-        if not limits.supports_tools and "tools" in record:
-            return True
-        messages = record.get("messages")
-        if not isinstance(messages, list):
-            return False
-        for message in messages:
-            if not isinstance(message, dict):
-                continue
-            if not limits.supports_tools and (message.get("role") == "tool"
-                                              or "tool_calls" in message):
-                return True
-            if not limits.supports_reasoning and ("reasoning" in message
-                                                  or "reasoning_content" in message):
-                return True
-            if not limits.supports_vision and isinstance(message.get("content"), list):
-                return True
-        return False
+        return unsupported(self.limits, record) is not None
 
     def _judge(self, lineno: int, record: dict[str, Any], fmt: str, result: Any) -> None:
         from validator.tokens import CountError, PreferenceCount  # noqa: PLC0415
@@ -252,6 +235,28 @@ class ModelCheck:
                 f"{self.limits.id} is a reasoning model, which trains only the last assistant "
                 "message: the assistant messages before it do not train; split the sample "
                 "into one per reply")
+
+
+def unsupported(limits: ModelLimits, record: dict[str, Any]) -> str | None:
+    """What ``record`` uses that the model of ``limits`` does not support (tools, reasoning
+    or images), or None."""
+    if not limits.supports_tools and "tools" in record:
+        return "tools"
+    messages = record.get("messages")
+    if not isinstance(messages, list):
+        return None
+    for message in messages:
+        if not isinstance(message, dict):
+            continue
+        if not limits.supports_tools and (message.get("role") == "tool"
+                                          or "tool_calls" in message):
+            return "tools"
+        if not limits.supports_reasoning and ("reasoning" in message
+                                              or "reasoning_content" in message):
+            return "reasoning"
+        if not limits.supports_vision and isinstance(message.get("content"), list):
+            return "images"
+    return None
 
 
 def model_limits(settings: ModelSettings) -> ModelLimits:

@@ -105,7 +105,7 @@ def preview(path: str | os.PathLike[str], model: str, *, top_k: int = 5,
         from validator.models.remote import from_api  # noqa: PLC0415
 
         limits = from_api(limits)
-    from validator.models.check import tokenizer_for  # noqa: PLC0415 - the tokens extra
+    from validator.models.check import tokenizer_for, unsupported  # noqa: PLC0415 - tokens
 
     settings = ModelSettings(limits.id, tokenizer=tokenizer, chat_template=chat_template)
     chat = tokenizer_for(settings, limits)
@@ -120,8 +120,12 @@ def preview(path: str | os.PathLike[str], model: str, *, top_k: int = 5,
                               train_on_inputs=train_on_inputs,
                               reasoning_model=limits.reasoning_model)
     rows = []
-    for (line, _, _), result in zip(samples, counted, strict=True):
+    for (line, record, _), result in zip(samples, counted, strict=True):
         if isinstance(result, CountError):
+            lacking = unsupported(limits, record)
+            if lacking is not None:
+                raise UsageError(f"line {line}: {limits.id} does not support {lacking}, so the "
+                                 f"sample cannot be previewed with it ({result})")
             raise UsageError(f"line {line}: {result}")
         assert isinstance(result, TokenCount)  # an SFT format: one sequence per sample
         rows.append(_row(line, result, limit))
