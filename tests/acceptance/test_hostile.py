@@ -13,6 +13,7 @@ from typing import BinaryIO, cast
 
 import pytest
 
+from tests.peak import run_measured
 from validator import validate_file, validate_stream
 from validator.config import Config
 from validator.errors import FileAccessError, UsageError
@@ -20,24 +21,20 @@ from validator.read.source import open_source
 
 _LINE = b'{"text": "hello"}\n'
 
-# VmHWM of a fresh process (ru_maxrss would carry pytest's own peak across fork+exec)
 _PROBE = """
-import re, sys
+import sys
 from validator.config import Config
 from validator import validate_file
 config = Config(max_line_bytes=int(sys.argv[2])) if len(sys.argv) > 2 else Config()
 purpose = "eval" if sys.argv[1].endswith(".csv") else "fine-tune"
 report = validate_file(sys.argv[1], purpose, config=config)
-status = open("/proc/self/status").read()
-print(" ".join(sorted(report.by_code)), int(re.search(r"VmHWM:\\s+(\\d+) kB", status)[1]) // 1024)
+print(" ".join(sorted(report.by_code)))
 """
 
 
 def _peak(path: Path, *extra: str) -> tuple[str, int]:
-    done = subprocess.run([sys.executable, "-c", _PROBE, str(path), *extra],
-                          capture_output=True, text=True, check=True, timeout=120)
-    codes, peak = done.stdout.rsplit(maxsplit=1)
-    return codes, int(peak)
+    """The rules that fired on ``path``, and the peak memory (MiB) of a fresh process."""
+    return run_measured(_PROBE, str(path), *extra, timeout=120)
 
 
 class Endless(io.RawIOBase):

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import orjson
 import pytest
 
+from tests.peak import run_measured
+
 LIMIT_MB = 150
 
-# VmHWM, not ru_maxrss: Linux carries a parent's ru_maxrss across fork+exec, so a child of a
-# large pytest process would report the parent's peak.
 _PROBE = """
-import re, sys
+import sys
 from validator import validate_file
 report = validate_file(sys.argv[1])
 assert report.valid, report.error
-status = open("/proc/self/status").read()
-print(report.nlines, int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)) // 1024)
+print(report.nlines)
 """
 
 
@@ -44,10 +41,8 @@ def _make_file(path: Path, size_mb: int) -> int:
 
 
 def _peak_mb(path: Path) -> tuple[int, int]:
-    done = subprocess.run([sys.executable, "-c", _PROBE, str(path)], capture_output=True,
-                          text=True, check=True)
-    nlines, peak = done.stdout.split()
-    return int(nlines), int(peak)
+    nlines, peak = run_measured(_PROBE, str(path))
+    return int(nlines), peak
 
 
 @pytest.mark.parametrize("size_mb", [100, pytest.param(1024, marks=pytest.mark.slow)])

@@ -4,24 +4,21 @@ polars and pyarrow included). Slow (about a minute): opt in with ``-m slow``."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import orjson
 import pytest
 
+from tests.peak import run_measured
+
 LIMIT_MB = 300
 SAMPLES = 2_000_000
 
-# VmHWM, not ru_maxrss: Linux carries a parent's ru_maxrss across fork+exec
 _PROBE = """
-import re, sys
+import sys
 from validator.stats.dataset import profile_file
 doc = profile_file(sys.argv[1]).to_dict()
-status = open("/proc/self/status").read()
-peak = int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)) // 1024
-print(doc["samples"], doc["duplicates"]["exact"], doc["duplicates"]["near"], peak)
+print(doc["samples"], doc["duplicates"]["exact"], doc["duplicates"]["near"])
 """
 
 
@@ -34,8 +31,7 @@ def test_two_million_samples_stay_under_300_mb(tmp_path: Path) -> None:
             out.write(orjson.dumps({"messages": [{"role": "user", "content": question},
                                                  {"role": "assistant", "content": "Yes."}]})
                       + b"\n")
-    done = subprocess.run([sys.executable, "-c", _PROBE, str(path)], capture_output=True,
-                          text=True, check=True)
-    samples, exact, near, peak = map(int, done.stdout.split())
+    found, peak = run_measured(_PROBE, str(path))
+    samples, exact, near = map(int, found.split())
     assert (samples, exact, near) == (SAMPLES, 100_000, 0)
     assert peak < LIMIT_MB, f"peak RSS {peak} MB"

@@ -4,8 +4,6 @@ size, measured in a fresh process.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -13,24 +11,22 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
+from tests.peak import run_measured
+
 # --------------------------------------------------------------------------------------------
 # Memory: a file of any size validates in flat memory (VmHWM of a fresh process)
 # --------------------------------------------------------------------------------------------
 
 LIMIT_MB = 300
 
-# VmHWM, not ru_maxrss: Linux carries a parent's ru_maxrss across fork+exec, so a child of a
-# large pytest process would report the parent's peak.
 _PROBE = """
-import re, sys, time
+import sys, time
 from validator import validate_file
 start = time.perf_counter()
 report = validate_file(sys.argv[1])
 seconds = time.perf_counter() - start
 assert report.valid and not report.warnings, report.issues[:3]
-status = open("/proc/self/status").read()
-peak = int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)) // 1024
-print(report.nlines, peak, round(seconds, 2))
+print(report.nlines, round(seconds, 2))
 """
 
 
@@ -63,10 +59,9 @@ def _make_tokens(path: Path, size_mb: int, *, row_tokens: int, group_rows: int) 
 
 
 def _validate_in_child(path: Path) -> tuple[int, int, float]:
-    done = subprocess.run([sys.executable, "-c", _PROBE, str(path)], capture_output=True,
-                          text=True, check=True)
-    nlines, peak, seconds = done.stdout.split()
-    return int(nlines), int(peak), float(seconds)
+    found, peak = run_measured(_PROBE, str(path))
+    nlines, seconds = found.split()
+    return int(nlines), peak, float(seconds)
 
 
 def test_60mb_file_stays_under_the_memory_limit(tmp_path: Path) -> None:

@@ -5,7 +5,6 @@ Bounded by entry count alone (4096), 3,000 distinct tool lists of about 1 MB hel
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.peak import run_measured
 from validator.collect import Collector
 from validator.config import Config
 from validator.formats import tools
@@ -92,11 +92,6 @@ from validator.formats import tools
 report = validate_file(sys.argv[1], workers=1)
 assert report.valid, report.issues
 assert tools._cache.total <= tools._CACHE_BYTES and tools._tools_cache.total <= tools._CACHE_BYTES
-# VmHWM, the peak of this process's own memory: ru_maxrss would not do, since Linux carries it
-# over exec, so under a big pytest process (whose memory vfork shares) it reads pytest's peak.
-with open("/proc/self/status") as status:
-    peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
-print(peak // 1024)  # MiB (VmHWM is in kB)
 """
 
 
@@ -113,6 +108,5 @@ def test_peak_memory_stays_bounded(tmp_path: Path) -> None:
     with path.open("wb") as f:
         for i in range(3000):
             f.write(head + b"%d " % i + tail)
-    done = subprocess.run([sys.executable, "-c", PROBE, str(path)], capture_output=True,
-                          text=True, check=True, timeout=120)
-    assert int(done.stdout) < 1024, done.stdout
+    _, peak = run_measured(PROBE, str(path), timeout=120)
+    assert peak < 1024, f"peak RSS {peak} MiB"

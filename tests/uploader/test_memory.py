@@ -16,23 +16,20 @@ from pathlib import Path
 import pytest
 
 from benchmarks.measure import run
+from tests.peak import measured, peak_of
 from tests.uploader.conftest import KEY, _generate
 from uploader.server import LocalServer
 
 LIMIT_MB = 150
 
-# VmHWM, not ru_maxrss: Linux carries a parent's ru_maxrss across fork+exec, so a child of a
-# large pytest process would report the parent's peak.
 _PROBE = """
-import re, sys
+import sys
 from uploader import FilesClient, PollPolicy, upload
 path, base_url, key = sys.argv[1:4]
 with FilesClient(key, base_url) as client:
     result = upload(path, client=client, multipart_threshold=5 * 2**20,
                     poll=PollPolicy(0.2, 1.5, 2.0, 900))
-status = open("/proc/self/status").read()
-peak = int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)) // 1024
-print(result.status, result.multipart, peak)
+print(result.status, result.multipart)
 """
 
 
@@ -40,14 +37,15 @@ print(result.status, result.multipart, peak)
 def test_2gb_multipart_upload_stays_under_the_memory_limit(tmp_path: Path) -> None:
     path = _generate(tmp_path / "big.jsonl", 2 * 2**30)
     with LocalServer(api_key=KEY) as server:
-        done = run([sys.executable, "-c", _PROBE, str(path), server.base_url, KEY],
+        done = run([sys.executable, "-c", measured(_PROBE), str(path), server.base_url, KEY],
                    timeout=900)
         assert done.returncode == 0, done.stderr
-        status, multipart, peak = done.stdout.split()
+        found, peak = peak_of(done.stdout)
+        status, multipart = found.split()
         assert (status, multipart) == ("COMPLETED", "True")
         assert len(server.requests("part")) == 9  # 2 GiB in 250 MiB parts
         assert server.journal.peak("part") == 4
     print(f"2 GiB multipart upload: uploading process peak {peak} MB, process tree peak "
           f"{done.peak_rss_mb:.0f} MB over {done.processes} processes, {done.wall_s:.0f} s")
-    assert int(peak) < LIMIT_MB, f"peak RSS {peak} MB"
+    assert peak < LIMIT_MB, f"peak RSS {peak} MB"
     assert done.peak_rss_mb < LIMIT_MB, f"process tree peak RSS {done.peak_rss_mb:.0f} MB"
