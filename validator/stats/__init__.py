@@ -19,7 +19,8 @@ __all__ = ["features"]
 def features(path: str | os.PathLike[str], purpose: str = "fine-tune", *,
              out: str | os.PathLike[str] | None = None, config: Any = None) -> Any:
     """The feature table of the file at ``path`` (its columns: :mod:`validator.stats.table`)
-    as a polars LazyFrame, for notebooks and pipelines.
+    as a polars LazyFrame, for notebooks and pipelines. The rows are written by the file's
+    validation scan; with a model in ``config`` they carry its tokens and trained tokens.
 
     The table is written as an Arrow IPC file to ``out`` (the caller's to keep or remove), else
     to a temporary file removed when the interpreter exits. ``purpose`` and ``config`` are as
