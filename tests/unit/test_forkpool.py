@@ -159,6 +159,36 @@ def test_ctrl_c_right_after_a_fork_leaves_no_child_running(forked: list[int],
     assert len(forked) >= 1 and _all_reaped(forked)
 
 
+def test_ctrl_c_landing_in_another_thread_right_after_a_fork(forked: list[int],
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """A signal sent to the process may land in any thread that does not hold it (a native
+    thread pool's, as polars and pyarrow start), and Python then runs its handler in the main
+    thread at once, though the main thread holds it. It must still wait until the child is
+    recorded, so that the child is stopped, not left running."""
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    fork = os.fork  # the fixture's recorder
+
+    def interrupted() -> int:
+        pid = fork()
+        if pid:
+            assert other.ident is not None
+            signal.pthread_kill(other.ident, signal.SIGINT)  # lands there, handled here
+            time.sleep(0.05)  # the other thread has run the C handler by now
+        return pid
+
+    monkeypatch.setattr(os, "fork", interrupted)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            forkpool.run_forked(_sleeps_in_children, list(range(4)), 3)
+    finally:
+        stop.set()
+        other.join()
+    assert len(forked) >= 1 and _all_reaped(forked)
+
+
 CHAT = orjson.dumps({"messages": [{"role": "user", "content": "hi"},
                                   {"role": "assistant", "content": "hello"}]})
 

@@ -22,7 +22,8 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 __all__ = ["WorkerDied", "available", "run_forked"]
@@ -68,9 +69,11 @@ def run_forked(task: Callable[[J], R], jobs: Sequence[J], workers: int,
             result_r, result_w = os.pipe()
             # Signals wait from before the fork until the child is recorded: a Ctrl-C landing
             # in between (the child, forked after it, never got it) then reaches a caller that
-            # knows the child and stops it, instead of leaving it running.
-            held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
-            try:
+            # knows the child and stops it, instead of leaving it running. Blocking them here
+            # holds them for this thread only: one sent to the process may still land in
+            # another (a native thread pool's), and Python then runs its handler here at once,
+            # so the handlers only note them until the child is recorded.
+            with _deferred() as (held, handlers):
                 try:
                     pid = os.fork()
                 except OSError:  # out of processes or memory: go on with the workers there are
@@ -79,11 +82,9 @@ def run_forked(task: Callable[[J], R], jobs: Sequence[J], workers: int,
                     break
                 if pid == 0:  # the child: never returns
                     os.close(result_r)  # signals are held: nothing interrupts this
-                    _child(task, jobs, queue_r, done_w, result_w, mask=held)
-                os.close(result_w)
+                    _child(task, jobs, queue_r, done_w, result_w, mask=held, handlers=handlers)
                 children[pid] = result_r
-            finally:
-                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+                os.close(result_w)
         os.close(done_w)
         done_w = -1
         os.set_blocking(done_r, False)
@@ -132,12 +133,38 @@ def _drain(done_r: int, on_done: Callable[[int], None]) -> None:
             on_done(int.from_bytes(raw[k:k + _INDEX], "big"))
 
 
+@contextmanager
+def _deferred() -> Iterator[tuple[set[int], dict[int, Any]]]:
+    """While the block runs, the stopping signals are held (blocked in this thread, and only
+    noted by their handlers should one reach Python from another thread); then they are
+    given to the handlers there were, in the order they came. Yields the signal mask and the
+    handlers from before, for a child forked inside to put back."""
+    noted: list[int] = []
+    handlers: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():  # where Python runs handlers
+        for sig in _STOPPING:
+            before = signal.getsignal(sig)
+            if before is not None:  # None: a handler not set from Python, left alone
+                handlers[sig] = signal.signal(sig, lambda signum, _frame: noted.append(signum))
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
+    try:
+        yield held, handlers
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        for number, previous in handlers.items():
+            signal.signal(number, previous)
+        for number in noted:
+            signal.raise_signal(number)
+
+
 def _child(task: Callable[[J], R], jobs: Sequence[J], queue_r: int, done_w: int,
-           result_w: int, *, mask: Iterable[int]) -> None:
+           result_w: int, *, mask: Iterable[int], handlers: dict[int, Any]) -> None:
     import pickle  # noqa: PLC0415 - already loaded by run_forked: start-up stays lean
 
     status = 0
     try:
+        for sig, before in handlers.items():  # the caller's, not the ones that only note
+            signal.signal(sig, before)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a Ctrl-C held since the fork: now
         mine: list[tuple[int, Any]] = []
         while (index := _take(queue_r)) is not None:
