@@ -1,6 +1,7 @@
 """``ftdata stats`` in flat memory: the feature table is on disk and the polars queries read a
 column or two at a time, so 2,000,000 short samples stay under 300 MB (VmHWM of a fresh process,
-polars and pyarrow included). Slow (about a minute): opt in with ``-m slow``."""
+polars and pyarrow included), even when every sample is in a duplicate group. Slow (about a
+minute each): opt in with ``-m slow``."""
 
 from __future__ import annotations
 
@@ -23,15 +24,19 @@ print(doc["samples"], doc["duplicates"]["exact"], doc["duplicates"]["near"])
 
 
 @pytest.mark.slow
-def test_two_million_samples_stay_under_300_mb(tmp_path: Path) -> None:
+@pytest.mark.parametrize("distinct", [
+    1_900_000,  # 100,000 exact repeats
+    1_000_000,  # every sample in a group of two: the most groups there can be
+])
+def test_two_million_samples_stay_under_300_mb(tmp_path: Path, distinct: int) -> None:
     path = tmp_path / "many.jsonl"
     with path.open("wb") as out:
         for i in range(SAMPLES):
-            question = f"Question {i % 1_900_000}?"  # 100,000 exact repeats
+            question = f"Question {i % distinct}?"
             out.write(orjson.dumps({"messages": [{"role": "user", "content": question},
                                                  {"role": "assistant", "content": "Yes."}]})
                       + b"\n")
     found, peak = run_measured(_PROBE, str(path))
     samples, exact, near = map(int, found.split())
-    assert (samples, exact, near) == (SAMPLES, 100_000, 0)
+    assert (samples, exact, near) == (SAMPLES, SAMPLES - distinct, 0)
     assert peak < LIMIT_MB, f"peak RSS {peak} MB"

@@ -146,22 +146,28 @@ def _duplicates(frame: Any) -> dict[str, Any]:
     distinct = frame.select(pl.col("hash").n_unique()).collect().item()
     folded = frame.select(pl.col("norm_hash").n_unique()).collect().item()
     exact_groups = _repeated(frame, "hash").select(pl.len()).collect().item()
-    # only the samples of groups with more than one sample (usually few) are grouped
+    # only the samples of groups with more than one sample (usually few) are grouped, into
+    # three numbers per group; the lines are gathered for the groups shown alone
     repeated = _repeated(frame, "norm_hash").collect()["norm_hash"]
     groups = (frame.select("line", "hash", "norm_hash")
               .filter(pl.col("norm_hash").is_in(repeated.implode()))
               .group_by("norm_hash")
               .agg(pl.len().alias("samples"), pl.col("hash").n_unique().alias("distinct"),
-                   pl.col("line").sort().head(LINES_SHOWN).alias("lines"),
                    pl.col("line").min().alias("first"))
               .collect(engine="streaming"))
+    del repeated
     near_groups = groups.filter(pl.col("distinct") > 1).height
     shown = groups.sort(["samples", "first"], descending=[True, False]).head(GROUPS_SHOWN)
+    del groups
+    lines = dict(frame.select("line", "norm_hash")
+                 .filter(pl.col("norm_hash").is_in(shown["norm_hash"].implode()))
+                 .group_by("norm_hash").agg(pl.col("line").sort().head(LINES_SHOWN))
+                 .collect().iter_rows())
     return {"exact": samples - distinct, "near": distinct - folded,
             "exact_groups": int(exact_groups), "near_groups": int(near_groups),
             "groups": [{"samples": row["samples"],
                         "kind": "exact" if row["distinct"] == 1 else "near",
-                        "lines": row["lines"]} for row in shown.iter_rows(named=True)]}
+                        "lines": lines[row["norm_hash"]]} for row in shown.iter_rows(named=True)]}
 
 
 def leakage(train: str | os.PathLike[str],
