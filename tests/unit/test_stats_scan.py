@@ -151,3 +151,19 @@ def test_a_scan_that_fails_leaves_no_table(data: Path, tmp_path: Path,
     with pytest.raises(OSError, match="No space left"):
         profile_file(data, features=tmp_path / "t.arrow")
     assert not (tmp_path / "t.arrow").exists()
+
+
+@pytest.mark.parametrize(("name", "data"), [
+    ("s.jsonl", b'{"text": "hello"}\n' * 70_000),  # over max-file-size: reading stops
+    ("e.csv", b'prompt,answer\n"' + b"a" * 2**19 + b'",b\n'),  # a row over max-line-size
+])
+def test_a_file_that_cannot_be_described_leaves_no_table(tmp_path: Path, name: str,
+                                                         data: bytes) -> None:
+    from validator.errors import FtdataError
+    from validator.stats.dataset import profile_stream
+
+    with pytest.raises(FtdataError):
+        profile_stream(io.BytesIO(data), name, "eval" if name.endswith(".csv") else "fine-tune",
+                       config=Config(max_file_bytes=2**20, max_line_bytes=2**18),
+                       features=tmp_path / "t.arrow")
+    assert not (tmp_path / "t.arrow").exists()

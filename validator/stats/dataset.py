@@ -166,21 +166,26 @@ def examine(path: str | os.PathLike[str], purpose: str = "fine-tune", *,
     profile = Profile(name, purpose=purpose, reading=how, context_length=context_length,
                       shares=dict.fromkeys(READINGS[how][2], 0))
     table = Path(features) if features is not None else temporary_table()
+    done = False
     try:
         if how == "parquet" or file_type(name) == "csv":
             _describe_apart(path, stream, profile, config=config, tokenizer=tokenizer,
                             table=table)
-            return None, analysed(profile, table) if how != "parquet" else profile
-        report = _validated(name, stream, purpose, config=config, workers=workers,
-                            features=Features(str(table), how, None if tokenizer is None
-                                              else os.fspath(tokenizer)))
-        profile.blank_lines = report.stats["blank_lines"]
-        profile.lines = report.nlines + profile.blank_lines
-        if how == "fine-tune":
-            profile.formats = dict(report.stats["samples_per_format"])
-        return report, analysed(profile, table)
+            found: tuple[Report | None, Profile] = (
+                None, analysed(profile, table) if how != "parquet" else profile)
+        else:
+            report = _validated(name, stream, purpose, config=config, workers=workers,
+                                features=Features(str(table), how, None if tokenizer is None
+                                                  else os.fspath(tokenizer)))
+            profile.blank_lines = report.stats["blank_lines"]
+            profile.lines = report.nlines + profile.blank_lines
+            if how == "fine-tune":
+                profile.formats = dict(report.stats["samples_per_format"])
+            found = report, analysed(profile, table)
+        done = True
+        return found
     finally:
-        if features is None:
+        if features is None or not done:  # a table of a file not described is not kept
             table.unlink(missing_ok=True)
 
 
