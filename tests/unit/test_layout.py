@@ -96,14 +96,15 @@ def test_every_runtime_dependency_is_imported() -> None:
 
 def test_the_hook_starts_without_the_registry_or_heavy_modules() -> None:
     """``ftdata validate`` on a small file loads neither the rule registry's text (nor the
-    rule pages), pyarrow, polars, jsonschema, requests, tempfile or the uploader."""
+    rule pages), pyarrow, polars, jsonschema, requests, tempfile, the uploader, or what the
+    fast path of large files uses (msgspec)."""
     import subprocess
     import sys
 
     code = ("import io, sys; from validator.cli.main import main; "
             "main(['validate', '--isolated', sys.argv[1]], io.StringIO(), io.StringIO()); "
             "heavy = [m for m in ('tomllib', 'pyarrow', 'polars', 'jsonschema', 'requests', "
-            "'uploader', "
+            "'uploader', 'msgspec', 'validator.run.fastpath', "
             "'tempfile', 'validator.cli.rule_pages', 'validator.rules.examples') "
             "if m in sys.modules]; print(heavy)")
     sample = ROOT / "examples" / "conversation.jsonl"
