@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.property.common import PROFILE, TOKENS
-from tests.property.records import conversation_records
+from tests.property.records import conversation_records, preference_records
 from validator.run import fastpath, scan
 from validator.run.pipeline import validate_bytes
 
@@ -45,6 +45,21 @@ def plain_samples(draw: st.DrawFn) -> dict[str, Any]:
     return {"messages": messages}
 
 
+@st.composite
+def plain_pairs(draw: st.DrawFn) -> dict[str, Any]:
+    """Mostly what the fast path takes: an input (without weights, mostly ending with the user)
+    and two replies."""
+    messages = draw(plain_samples())["messages"]
+    for m in messages:
+        if draw(st.integers(0, 5)):
+            m.pop("weight", None)
+    if draw(st.integers(0, 4)):
+        messages.pop()
+    replies = [{"role": "assistant", "content": draw(text)} for _ in range(2)]
+    return {"input": {"messages": messages}, "preferred_output": replies[:1],
+            "non_preferred_output": replies[1:]}
+
+
 def written(draw: Any, rec: Any) -> bytes:
     """``rec`` as one line, the ways writers write JSON."""
     how = draw(st.integers(0, 3))
@@ -55,9 +70,10 @@ def written(draw: Any, rec: Any) -> bytes:
 
 
 @st.composite
-def lines(draw: st.DrawFn) -> bytes:
+def lines(draw: st.DrawFn, kind: str) -> bytes:
     """A sample's line, maybe with one thing broken: a byte changed, removed or inserted."""
-    rec = draw(plain_samples() | conversation_records())
+    rec = draw(plain_samples() | conversation_records() if kind == "conversation"
+               else plain_pairs() | preference_records())
     line = written(draw, rec)
     twist = draw(st.integers(0, 3))
     if twist and line:
@@ -87,8 +103,8 @@ def reports(data: bytes) -> tuple[dict[str, Any], dict[str, Any], int]:
     made: list[fastpath.FastPath] = []
     init = fastpath.FastPath.__init__
 
-    def spy(self: fastpath.FastPath) -> None:
-        init(self)
+    def spy(self: fastpath.FastPath, name: str) -> None:
+        init(self, name)
         made.append(self)
 
     with fast_after(0), pytest.MonkeyPatch.context() as patch:
@@ -100,7 +116,8 @@ def reports(data: bytes) -> tuple[dict[str, Any], dict[str, Any], int]:
 
 
 @PROFILE
-@given(st.lists(lines(), min_size=1, max_size=6))
+@given(st.sampled_from(["conversation", "preference"]).flatmap(
+    lambda kind: st.lists(lines(kind), min_size=1, max_size=6)))
 def test_both_paths_give_one_report(sample_lines: list[bytes]) -> None:
     fast, full, _ = reports(b"\n".join(sample_lines) + b"\n")
     assert fast == full
@@ -109,14 +126,15 @@ def test_both_paths_give_one_report(sample_lines: list[bytes]) -> None:
 @PROFILE
 @given(st.lists(plain_samples(), min_size=1, max_size=6), st.data())
 def test_plain_samples_take_it(samples: list[dict[str, Any]], data: st.DataObject) -> None:
-    """A trained plain sample is always taken, however it is written."""
+    """A trained plain sample is always taken, however it is written (but the first, which
+    names the format)."""
     for s in samples:
         if not any(m.get("weight", 1) for m in s["messages"] if m["role"] == "assistant"):
             s["messages"][-1]["weight"] = 1
     body = b"\n".join(written(data.draw, s) for s in samples) + b"\n"
     fast, full, hits = reports(body)
     assert fast == full
-    assert hits == len(samples)
+    assert hits == len(samples) - 1
     assert full["validation_report"]["valid"]
 
 
@@ -152,3 +170,15 @@ def test_a_broken_piece_of_content_is_seen(sample: dict[str, Any], piece: bytes,
     line = orjson.dumps(sample).replace(_MARK.encode(), piece)
     fast, full, _ = reports(line + b"\n")
     assert fast == full
+
+
+@PROFILE
+@given(st.lists(plain_pairs(), min_size=2, max_size=6))
+def test_plain_pairs(pairs: list[dict[str, Any]]) -> None:
+    """Preference pairs: each is taken exactly when it has no issue (but the first, which
+    names the format), with the same report."""
+    body = b"\n".join(orjson.dumps(p) for p in pairs) + b"\n"
+    fast, full, hits = reports(body)
+    assert fast == full
+    clean = [not validate_bytes(orjson.dumps(p) + b"\n").issues for p in pairs[1:]]
+    assert hits == sum(clean)  # each pair's own issues, as the report groups repeated ones

@@ -42,8 +42,8 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Taken]:
     taken = Taken()
     made = fastpath.FastPath.__init__
 
-    def init(self: fastpath.FastPath) -> None:
-        made(self)
+    def init(self: fastpath.FastPath, name: str) -> None:
+        made(self, name)
         taken.paths.append(self)
 
     monkeypatch.setattr(fastpath.FastPath, "__init__", init)
@@ -199,24 +199,71 @@ MISSED = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(TAKEN))
-def test_lines_it_takes(name: str, monkeypatch: pytest.MonkeyPatch, spy: Taken) -> None:
-    data = TAKEN[name] + b"\n"
-    assert orjson.loads(TAKEN[name])  # valid JSON, as orjson reads it
-    fast, full = both(monkeypatch, lambda: validate_bytes(data))
-    assert spy.hits == 1, name
-    assert fast == full
-    assert not full["issues"], full["issues"]
+def _pair(*messages: dict[str, Any], good: Any = None, bad: Any = None, **top: Any) -> bytes:
+    good = [{"role": "assistant", "content": "Ja, gern."}] if good is None else good
+    bad = [{"role": "assistant", "content": "Nein."}] if bad is None else bad
+    return orjson.dumps({"input": {"messages": list(messages)}, "preferred_output": good,
+                         "non_preferred_output": bad, **top})
 
 
-@pytest.mark.parametrize("name", sorted(MISSED))
-def test_lines_it_leaves_to_the_full_checks(name: str, monkeypatch: pytest.MonkeyPatch,
-                                            spy: Taken) -> None:
-    """Second in the file, after a good sample, so the BOM is not the file's own."""
-    data = TAKEN["ascii"] + b"\n" + MISSED[name] + b"\n"
+GREET = {"role": "assistant", "content": "Hallo! Wie kann ich helfen?"}
+
+# preference pairs the fast path takes
+TAKEN_PAIRS = {
+    "pair": _pair(U),
+    "pair, ascii": _pair(AU, good=[AA], bad=[{"role": "assistant", "content": "No."}]),
+    "pair with a system prompt": _pair(S, U),
+    "pair opening with a greeting": _pair(GREET, U),
+    "pair, system then greeting": _pair(S, GREET, U),
+    "pair of turns": _pair(U, A, U),
+    "pair with reasoning": _pair(U, {**A, "reasoning": "weil"}, U),
+    "pair, replies the other way round": _pair(U, good=[{"content": "a", "role": "assistant"}]),
+}
+
+# preference pairs the full checks must have
+MISSED_PAIRS = {
+    "input ends with the assistant": _pair(U, A),
+    "identical outputs": _pair(U, bad=[{"role": "assistant", "content": "Ja, gern."}]),
+    "weight in the input": _pair({**U, "weight": 1}),
+    "empty input": _pair(),
+    "input not an object": orjson.dumps({"input": [U], "preferred_output": [A],
+                                         "non_preferred_output": [AA]}),
+    "input with tools": orjson.dumps({"input": {"messages": [U], "tools": []},
+                                      "preferred_output": [A], "non_preferred_output": [AA]}),
+    "two preferred": _pair(U, good=[A, AA]),
+    "no output": _pair(U, bad=[]),
+    "output of a user": _pair(U, good=[U]),
+    "output with reasoning": _pair(U, good=[{**A, "reasoning": "r"}]),
+    "output with weight": _pair(U, good=[{**A, "weight": 1}]),
+    "output content parts": _pair(U, good=[{"role": "assistant",
+                                             "content": [{"type": "text", "text": "t"}]}]),
+    "output not a message": _pair(U, good=["Ja"]),
+    "tool message in the input": _pair(U, {"role": "tool", "content": "r"}),
+    "two users": _pair(U, U),
+    "sample weight": _pair(U, weight=1),
+    "a conversation among pairs": _line(U, A),
+}
+
+
+CASES = {**{name: (TAKEN["ascii"], TAKEN[name], True) for name in TAKEN},
+         **{name: (TAKEN["ascii"], MISSED[name], False) for name in MISSED},
+         **{name: (TAKEN_PAIRS["pair"], TAKEN_PAIRS[name], True) for name in TAKEN_PAIRS},
+         **{name: (TAKEN_PAIRS["pair"], MISSED_PAIRS[name], False) for name in MISSED_PAIRS}}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_lines_it_takes_or_leaves(name: str, monkeypatch: pytest.MonkeyPatch,
+                                  spy: Taken) -> None:
+    """Each line second in its file, after a good sample of its format: the full checks read
+    the first, which names the format the fast path reads (and a BOM there is the file's)."""
+    first, line, taken = CASES[name]
+    data = first + b"\n" + line + b"\n"
     fast, full = both(monkeypatch, lambda: validate_bytes(data))
-    assert spy.hits == 1, name  # the first line only
+    assert spy.hits == taken, name
     assert fast == full
+    if taken:
+        assert orjson.loads(line)  # valid JSON, as orjson reads it
+        assert not full["issues"], full["issues"]
 
 
 def test_format_mixing_is_the_full_checks(monkeypatch: pytest.MonkeyPatch, spy: Taken) -> None:
@@ -228,25 +275,32 @@ def test_format_mixing_is_the_full_checks(monkeypatch: pytest.MonkeyPatch, spy: 
     assert spy.hits == 0
 
 
-def test_a_file_it_keeps_missing_is_left_alone(monkeypatch: pytest.MonkeyPatch,
-                                               spy: Taken) -> None:
+def test_a_file_it_keeps_missing_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     """After a run of misses it pauses, so a file of tool samples is not read twice; it comes
     back to the plain samples that follow."""
     tried = 0
-    sample = fastpath.FastPath._sample
+    paths = []
+    made = fastpath.FastPath.__init__
 
-    def counting(self: fastpath.FastPath, line: bytes) -> Any:
-        nonlocal tried
-        tried += 1
-        return sample(self, line)
+    def init(self: fastpath.FastPath, name: str) -> None:
+        made(self, name)
+        read = self._read
 
-    monkeypatch.setattr(fastpath.FastPath, "_sample", counting)
+        def counting(line: bytes) -> Any:
+            nonlocal tried
+            tried += 1
+            return read(line)
+
+        self._read = counting
+        paths.append(self)
+
+    monkeypatch.setattr(fastpath.FastPath, "__init__", init)
     misses = 20 * fastpath.FastPath.PAUSE
     data = (MISSED["tool calls"] + b"\n") * misses + (TAKEN["ascii"] + b"\n") * 2000
     fast, full = both(monkeypatch, lambda: validate_bytes(data))
     assert fast == full
     assert tried < misses / 10 + 2000
-    assert spy.hits > 1000
+    assert sum(p.hits for p in paths) > 1000
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forkpool needs Linux")

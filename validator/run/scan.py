@@ -49,7 +49,6 @@ _NEVER = 1 << 62  # an offset no file reaches
 # range starts past this takes it from its first line. Tests set 0 to hold both paths to one
 # report.
 FAST_AFTER = 32 * 2**20
-_CONVERSATION = "conversation"  # the only format the fast path takes
 
 
 def scan_jsonl(
@@ -95,17 +94,18 @@ def scan_jsonl(
     blank = 0
     lineno = start_line - 1
     line_errors = 0
-    # the fast path (fastpath.py), from file offset FAST_AFTER on: only for fine-tune samples,
-    # and not where each needs its record (a model to count tokens, rows to describe)
+    # the fast path (fastpath.py), from file offset FAST_AFTER on, for samples of the format of
+    # the file's first (which the full checks read): only fine-tune samples, and not where
+    # each needs its record (a model to count tokens, rows to describe)
     fast: FastPath | None = None
     fast_at = FAST_AFTER if fine_tune and model is None and rows is None else _NEVER
     for line in lines:
         lineno += 1
         out.line = lineno
-        if offset >= fast_at:
-            from validator.run.fastpath import FastPath  # noqa: PLC0415 - large files only
+        if offset >= fast_at and file_format is not None:  # the format of the file's first
+            from validator.run import fastpath  # noqa: PLC0415 - large files only
 
-            fast = FastPath()
+            fast = fastpath.FastPath(file_format) if file_format in fastpath.FORMATS else None
             fast_at = _NEVER
         if model is not None:
             line_errors = out.errors
@@ -129,15 +129,13 @@ def scan_jsonl(
             out.add("blank-line", None, "blank line: it is skipped, not a sample; remove it")
             continue
         nlines += 1
-        if fast is not None and file_format in (None, _CONVERSATION) and (
-                got := fast.sample(raw)) is not None:
-            if file_format is None:
-                file_format, format_line = _CONVERSATION, lineno
-            if _CONVERSATION in formats:
-                formats[_CONVERSATION] += 1
+        if fast is not None and (got := fast.sample(raw)) is not None:
+            assert file_format is not None  # a sample of the file's format, as detect() says
+            if file_format in formats:
+                formats[file_format] += 1
             else:
-                formats[_CONVERSATION] = 1
-                first_line[_CONVERSATION] = lineno
+                formats[file_format] = 1
+                first_line[file_format] = lineno
             tally.messages.add(got[0])
             tally.chars.add(got[1])
             if got[2]:
