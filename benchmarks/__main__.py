@@ -93,9 +93,17 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _ftdata(workers: int | None, model: str | None = None) -> Callable[[Path], list[str]]:
+# ftdata with the scan's fast path off (validator/run/fastpath.py): the full checks on every
+# line, so that the fast path's gain is measured in the same run
+FULL_CHECKS = ("import sys, validator.run.scan as scan; scan.FAST_AFTER = 1 << 62; "
+               "from validator.cli.main import main; sys.exit(main())")
+
+
+def _ftdata(workers: int | None, model: str | None = None, *,
+            full_checks: bool = False) -> Callable[[Path], list[str]]:
     def argv(path: Path) -> list[str]:
-        cmd = [sys.executable, "-m", "validator", "validate", "--output", "json",
+        start = ["-c", FULL_CHECKS] if full_checks else ["-m", "validator"]
+        cmd = [sys.executable, *start, "validate", "--output", "json",
                "--no-progress", "--isolated"]
         if workers is not None:
             cmd += ["--workers", str(workers)]
@@ -268,6 +276,9 @@ def main(argv: list[str] | None = None) -> int:
         Tool("ftdata-1", "ftdata, 1 worker", _ftdata(1 if parallel else None), _ftdata_check),
         Tool("ftdata-all", f"ftdata, {cpus} workers", _ftdata(cpus) if parallel else None,
              _ftdata_check, None if parallel else "ftdata does not accept --workers yet"),
+        Tool("ftdata-full", "ftdata, 1 worker, no fast path",
+             _ftdata(1, full_checks=True) if parallel else None, _ftdata_check,
+             None if parallel else "ftdata does not accept --workers yet"),
     ]
     sdk_tools, sdk_notes = _sdk_tools(not args.no_sdk)
     tools += sdk_tools
