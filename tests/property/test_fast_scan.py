@@ -6,6 +6,7 @@ mutated lines: the report with it and without it is the same, whatever the bytes
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,6 +61,106 @@ def plain_pairs(draw: st.DrawFn) -> dict[str, Any]:
             "non_preferred_output": replies[1:]}
 
 
+_WEATHER: dict[str, Any] = {"type": "function", "function": {
+    "name": "get_weather", "description": "The weather in a city.",
+    "parameters": {"type": "object", "properties": {
+        "city": {"type": "string", "minLength": 1},
+        "days": {"type": "integer", "minimum": 1, "maximum": 7}},
+        "required": ["city"], "additionalProperties": False}}}
+_SEARCH: dict[str, Any] = {"type": "function", "function": {"name": "search", "parameters": {
+    "type": "object", "properties": {"query": {"type": "string"},
+                                     "tags": {"type": "array", "items": {"type": "string"}}}}}}
+_PLAIN: dict[str, Any] = {"type": "function", "function": {"name": "now"}}
+# arguments by tool: some that match its parameters, some that do not
+_ARGUMENTS = {
+    "get_weather": ['{"city": "Köln"}', '{"city": "Oslo", "days": 3}', '{"city": ""}',
+                    '{"days": 2}', '{"city": "Rom", "days": 9}', '{"city": 5}', "{", "[]", "",
+                    '{"city": "x", "wind": true}'],
+    "search": ['{"query": "ß"}', "{}", '{"tags": ["a", "b"]}', '{"tags": [1]}', '"q"',
+               '{"query": "a"} x'],
+    "now": ["{}", '{"tz": "UTC"}', "null", "{"],
+    "undeclared": ["{}"],
+}
+
+
+@st.composite
+def agent_samples(draw: st.DrawFn) -> dict[str, Any]:
+    """Mostly what the fast path takes: tools, an assistant message making one or two calls
+    (arguments matching the parameters or not), tool messages answering them (in any order,
+    or one left out or misnamed), and a last reply or not."""
+    tools = draw(st.lists(st.sampled_from([_WEATHER, _SEARCH, _PLAIN]), min_size=1,
+                          max_size=3, unique_by=lambda t: t["function"]["name"]))
+    names = [t["function"]["name"] for t in tools]
+    messages: list[dict[str, Any]] = []
+    if draw(st.booleans()):
+        messages.append({"role": "system", "content": draw(text)})
+    messages.append({"role": "user", "content": draw(text)})
+    calls = []
+    for k in range(draw(st.integers(1, 2))):
+        name = draw(st.sampled_from(names) if draw(st.integers(0, 7)) else st.just("undeclared"))
+        calls.append({"id": f"call_{k}", "type": "function",
+                      "function": {"name": name,
+                                   "arguments": draw(st.sampled_from(_ARGUMENTS[name]))}})
+    making: dict[str, Any] = {"role": "assistant", "tool_calls": calls}
+    content = draw(st.sampled_from(["absent", "null", "text"]))
+    if content != "absent":
+        making["content"] = None if content == "null" else draw(text)
+    if draw(st.integers(0, 3)) == 0:
+        making["weight"] = draw(st.sampled_from([0, 1]))
+    if draw(st.integers(0, 3)) == 0:
+        making[draw(st.sampled_from(["reasoning", "reasoning_content"]))] = draw(text)
+    messages.append(making)
+    ids = draw(st.permutations([c["id"] for c in calls]))
+    if draw(st.integers(0, 5)) == 0:
+        ids = ids[1:]  # one call left unanswered
+    if draw(st.integers(0, 7)) == 0:
+        ids = [*ids[:-1], "call_9"]  # an answer to no call
+    messages.extend({"role": "tool", "content": draw(text), "tool_call_id": cid} for cid in ids)
+    if draw(st.integers(0, 5)):
+        messages.append({"role": "assistant", "content": draw(text)})
+    return {"messages": messages, "tools": tools}
+
+
+_PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(range(30))).decode()
+_JPEG = base64.b64encode(b"\xff\xd8\xff\xe0" + bytes(30)).decode()
+# image URLs: good ones, and ones each rule of check_image_url refuses
+_URLS = [f"data:image/png;base64,{_PNG}", f"data:image/jpeg;base64,{_JPEG}",
+         f"data:image/webp;base64,{_PNG}", f"data:image/jpg;base64,{_JPEG}",
+         f"data:image/png;base64,{_PNG[:-2]}", f"data:image/png;base64,{_PNG[:20]}\n{_PNG[20:]}",
+         "data:image/png;base64,", "https://example.com/a.png", ""]
+
+
+@st.composite
+def image_samples(draw: st.DrawFn) -> dict[str, Any]:
+    """Mostly what the fast path takes: content-part lists of text and images, images in user
+    messages; sometimes an image elsewhere, too many, a weight on one, or a string content
+    among the lists."""
+    def part() -> dict[str, Any]:
+        if draw(st.integers(0, 2)):
+            return {"type": "text", "text": draw(text)}
+        url = draw(st.sampled_from(_URLS[:2]) if draw(st.integers(0, 4)) else
+                   st.sampled_from(_URLS))
+        return {"type": "image_url", "image_url": {"url": url}}
+
+    messages: list[dict[str, Any]] = []
+    for _ in range(draw(st.integers(1, 2))):
+        messages.append({"role": "user",
+                         "content": [part() for _ in range(draw(st.integers(1, 6)))]})
+        reply = [{"type": "text", "text": draw(text)}]
+        if draw(st.integers(0, 9)) == 0:
+            reply.append(part())
+        messages.append({"role": "assistant", "content": reply})
+    for m in messages:
+        if draw(st.integers(0, 5)) == 0:
+            m["weight"] = draw(st.sampled_from([0, 1]))
+    if draw(st.integers(0, 7)) == 0:
+        m = draw(st.sampled_from(messages))
+        m["content"] = draw(text)
+    if draw(st.integers(0, 7)) == 0:
+        messages.insert(0, {"role": "system", "content": [{"type": "text", "text": draw(text)}]})
+    return {"messages": messages}
+
+
 def written(draw: Any, rec: Any) -> bytes:
     """``rec`` as one line, the ways writers write JSON."""
     how = draw(st.integers(0, 3))
@@ -72,7 +173,8 @@ def written(draw: Any, rec: Any) -> bytes:
 @st.composite
 def lines(draw: st.DrawFn, kind: str) -> bytes:
     """A sample's line, maybe with one thing broken: a byte changed, removed or inserted."""
-    rec = draw(plain_samples() | conversation_records() if kind == "conversation"
+    rec = draw(plain_samples() | agent_samples() | image_samples() | conversation_records()
+               if kind == "conversation"
                else plain_pairs() | preference_records())
     line = written(draw, rec)
     twist = draw(st.integers(0, 3))
@@ -182,3 +284,16 @@ def test_plain_pairs(pairs: list[dict[str, Any]]) -> None:
     assert fast == full
     clean = [not validate_bytes(orjson.dumps(p) + b"\n").issues for p in pairs[1:]]
     assert hits == sum(clean)  # each pair's own issues, as the report groups repeated ones
+
+
+@PROFILE
+@given(st.lists(agent_samples() | image_samples(), min_size=2, max_size=6), st.data())
+def test_agent_and_image_samples(samples: list[dict[str, Any]], data: st.DataObject) -> None:
+    """Samples with tools and calls, or with images: each is taken exactly when it has no
+    issue (but the first, which names the format), with the same report, however it is
+    written."""
+    body = b"\n".join(written(data.draw, s) for s in samples) + b"\n"
+    fast, full, hits = reports(body)
+    assert fast == full
+    clean = [not validate_bytes(orjson.dumps(s) + b"\n").issues for s in samples[1:]]
+    assert hits == sum(clean)

@@ -8,7 +8,6 @@ using it.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import orjson
 import pytest
 
+from tests.unit.fastpath_cases import MISSED, MISSED_PAIRS, TAKEN, TAKEN_PAIRS
 from validator.collect import Collector, Tally
 from validator.config import Config
 from validator.run import fastpath, forkpool, scan
@@ -92,157 +92,13 @@ def test_a_range_past_the_threshold_takes_it_from_its_first_line(
         monkeypatch: pytest.MonkeyPatch, spy: Taken) -> None:
     """A worker's byte range that starts past FAST_AFTER (as scan_jsonl sees it)."""
     monkeypatch.setattr(scan, "FAST_AFTER", 10_000)
-    line = _line(AU, AA)
+    line = TAKEN["ascii"]
     for start, taken in ((10_000, 3), (9_990, 2), (0, 0)):
         spy.paths.clear()
         out, tally = Collector(Config()), Tally()
         scan.scan_jsonl([line, line, line], "fine-tune", 2**20, out, tally, offset=start,
                         known_format=("conversation", 1))
         assert (spy.hits, tally.formats) == (taken, {"conversation": 3}), start
-
-
-def _line(*messages: dict[str, Any], **top: Any) -> bytes:
-    return orjson.dumps({"messages": list(messages), **top})
-
-
-U = {"role": "user", "content": "Wie spät ist es? 日本語"}
-A = {"role": "assistant", "content": "Es ist drei Uhr. Понятно."}
-S = {"role": "system", "content": "Sei kurz."}
-AU = {"role": "user", "content": "What time is it?"}
-AA = {"role": "assistant", "content": "Three o'clock."}
-
-# lines the fast path takes: it must count them as the full checks do
-TAKEN = {
-    "ascii": _line(AU, AA),
-    "multilingual": _line(S, U, A),
-    "weights": _line({**S, "weight": 1}, {**U, "weight": 0}, {**A, "weight": 1}),
-    "user weight trains": _line(U, {**A, "weight": 0}, {**U, "weight": 1}, A),
-    "ascii weights": _line({**AU, "weight": 0}, {**AA, "weight": 1}),
-    "reasoning": _line(U, {**A, "reasoning": "Weil die Uhr es sagt."}),
-    "empty reasoning": _line(U, {**A, "reasoning": ""}),
-    "reasoning not ascii, content ascii": _line(AU, {**AA, "reasoning": "Überlegung"}),
-    "empty content": _line({"role": "user", "content": ""}, A),
-    "escapes": json.dumps({"messages": [
-        {"role": "user", "content": 'a\nb\t"q" \\ / \\\\u00e9 é \\n'},
-        {"role": "assistant", "content": "\u00e9\u0001\U0001F600 \ud7ff \\\\\\"}]},
-        ensure_ascii=False).encode(),
-    "unicode escapes": json.dumps({"messages": [U, {**A, "content": "é 😀 \u2028 \\u"}]},
-                                  ensure_ascii=True).encode(),
-    "escaped escapes, not ascii": (b'{"messages": [{"role": "user", "content": "\\u00e9 \\\\u00e9'
-                                   b' \\\\\\u00e9 \\ud83d\\ude00 \\uD83D\\uDE00 \xc3\xa9"}, '
-                                   b'{"role": "assistant", "content": "\\\\\\\\"}]}'),
-    "spaces and CR": b' { "messages" : [ {"role":"user","content":"h\xc3\xa9"} ,'
-                     b' {"content":"ok","role":"assistant"} ] }\r',
-    "escaped key": b'{"messages":[{"r\\u006fle":"user","content":"\xc3\xa9"},'
-                   b'{"role":"assistant","content":"x"}]}',
-    "repeated content": b'{"messages":[{"role":"user","content":"\xc3\xa9\xc3\xa9",'
-                        b'"content":"\xc3\xa9"},{"role":"assistant","content":"x"}]}',
-    "long": _line(*[m for _ in range(200) for m in (U, A)]),
-}
-
-# lines the full checks must have: an issue, or a shape the fast path does not read
-MISSED = {
-    "lone surrogate": b'{"messages":[{"role":"user","content":"\\ud800 \xc3\xa9"},'
-                      b'{"role":"assistant","content":"x"}]}',
-    "lone surrogate, ascii": b'{"messages":[{"role":"user","content":"\\udc00"},'
-                             b'{"role":"assistant","content":"x"}]}',
-    "invalid utf-8": b'{"messages":[{"role":"user","content":"\xff\xc3\xa9"},'
-                     b'{"role":"assistant","content":"x"}]}',
-    "invalid utf-8 in a repeated key": b'{"messages":[{"role":"user","content":"\xff",'
-                                       b'"content":"\xc3\xa9"},{"role":"assistant",'
-                                       b'"content":"x"}]}',
-    "control character": b'{"messages":[{"role":"user","content":"a\x01\xc3\xa9"},'
-                         b'{"role":"assistant","content":"x"}]}',
-    "bad escape": b'{"messages":[{"role":"user","content":"\\x \xc3\xa9"},'
-                  b'{"role":"assistant","content":"x"}]}',
-    "byte-order mark": b"\xef\xbb\xbf" + _line(U, A),
-    "trailing garbage": _line(U, A) + b" x",
-    "trailing comma": _line(U, A)[:-2] + b",]}",
-    "weight 1.0": _line(U, {**A, "weight": 1.0}),
-    "weight true": _line(U, {**A, "weight": True}),
-    "weight 2": _line(U, {**A, "weight": 2}),
-    "weight null": _line(U, {**A, "weight": None}),
-    "weight -0": _line(U, A).replace(b'"}]}', b'","weight":-0}]}'),
-    "weight 1e400": _line(U, A).replace(b'"}]}', b'","weight":1e400}]}'),
-    "huge weight": _line(U, A).replace(b'"}]}', b'","weight":18446744073709551616}]}'),
-    "all weights 0": _line(U, {**A, "weight": 0}),
-    "no assistant": _line(S, U),
-    "empty messages": _line(),
-    "messages not a list": b'{"messages": {"role": "user"}}',
-    "messages repeated, the first invalid": b'{"messages": 5, "messages": [' +
-                                            orjson.dumps(U) + b"," + orjson.dumps(A) + b"]}",
-    "tool message": _line(U, {"role": "tool", "content": "r", "tool_call_id": "x"}, A),
-    "tool role only": _line(U, A, {"role": "tool", "content": "r"}),
-    "tool calls": _line(U, {"role": "assistant", "tool_calls": [
-        {"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
-        {"role": "tool", "content": "r", "tool_call_id": "c"}, A),
-    "tools": _line(U, A, tools=[{"type": "function", "function": {"name": "f"}}]),
-    "sample weight": _line(U, A, weight=1),
-    "unknown key": _line(U, A, id="7"),
-    "message key": _line({**U, "name": "x"}, A),
-    "reasoning_content": _line(U, {**A, "reasoning_content": "r"}),
-    "reasoning on user": _line({**U, "reasoning": "r"}, A),
-    "reasoning not a string": _line(U, {**A, "reasoning": 7}),
-    "content null": _line({"role": "user", "content": None}, A),
-    "content number": _line({"role": "user", "content": 5}, A),
-    "content parts": _line({"role": "user", "content": [{"type": "text", "text": "é"}]}, A),
-    "content object": _line({"role": "user", "content": {"text": "é"}}, A),
-    "role developer": _line({"role": "developer", "content": "é"}, U, A),
-    "role missing": _line({"content": "é"}, A),
-    "two users": _line(U, U, A),
-    "assistant first": _line(A, U, A),
-    "system late": _line(U, S, A),
-    "two assistants": _line(U, A, A),
-    "sharegpt": b'{"messages":[{"from":"human","value":"\xc3\xa9"},{"from":"gpt","value":"x"}]}',
-    "not an object": b"[1, 2]",
-    "instruction": orjson.dumps({"prompt": "é", "completion": "x"}),
-}
-
-
-def _pair(*messages: dict[str, Any], good: Any = None, bad: Any = None, **top: Any) -> bytes:
-    good = [{"role": "assistant", "content": "Ja, gern."}] if good is None else good
-    bad = [{"role": "assistant", "content": "Nein."}] if bad is None else bad
-    return orjson.dumps({"input": {"messages": list(messages)}, "preferred_output": good,
-                         "non_preferred_output": bad, **top})
-
-
-GREET = {"role": "assistant", "content": "Hallo! Wie kann ich helfen?"}
-
-# preference pairs the fast path takes
-TAKEN_PAIRS = {
-    "pair": _pair(U),
-    "pair, ascii": _pair(AU, good=[AA], bad=[{"role": "assistant", "content": "No."}]),
-    "pair with a system prompt": _pair(S, U),
-    "pair opening with a greeting": _pair(GREET, U),
-    "pair, system then greeting": _pair(S, GREET, U),
-    "pair of turns": _pair(U, A, U),
-    "pair with reasoning": _pair(U, {**A, "reasoning": "weil"}, U),
-    "pair, replies the other way round": _pair(U, good=[{"content": "a", "role": "assistant"}]),
-}
-
-# preference pairs the full checks must have
-MISSED_PAIRS = {
-    "input ends with the assistant": _pair(U, A),
-    "identical outputs": _pair(U, bad=[{"role": "assistant", "content": "Ja, gern."}]),
-    "weight in the input": _pair({**U, "weight": 1}),
-    "empty input": _pair(),
-    "input not an object": orjson.dumps({"input": [U], "preferred_output": [A],
-                                         "non_preferred_output": [AA]}),
-    "input with tools": orjson.dumps({"input": {"messages": [U], "tools": []},
-                                      "preferred_output": [A], "non_preferred_output": [AA]}),
-    "two preferred": _pair(U, good=[A, AA]),
-    "no output": _pair(U, bad=[]),
-    "output of a user": _pair(U, good=[U]),
-    "output with reasoning": _pair(U, good=[{**A, "reasoning": "r"}]),
-    "output with weight": _pair(U, good=[{**A, "weight": 1}]),
-    "output content parts": _pair(U, good=[{"role": "assistant",
-                                             "content": [{"type": "text", "text": "t"}]}]),
-    "output not a message": _pair(U, good=["Ja"]),
-    "tool message in the input": _pair(U, {"role": "tool", "content": "r"}),
-    "two users": _pair(U, U),
-    "sample weight": _pair(U, weight=1),
-    "a conversation among pairs": _line(U, A),
-}
 
 
 CASES = {**{name: (TAKEN["ascii"], TAKEN[name], True) for name in TAKEN},
@@ -266,6 +122,22 @@ def test_lines_it_takes_or_leaves(name: str, monkeypatch: pytest.MonkeyPatch,
         assert not full["issues"], full["issues"]
 
 
+def test_a_tools_list_is_judged_once_by_its_bytes(monkeypatch: pytest.MonkeyPatch,
+                                                   spy: Taken) -> None:
+    """Samples repeating a good tools list are all taken (but the first); the same list
+    written with other spacing is judged afresh; samples repeating one with an issue are all
+    the full checks', each reported."""
+    good = TAKEN["tools and a schema"]
+    bad = MISSED["tool required misplaced"]
+    spaced = good.replace(b'"tools":[', b'"tools": [ ')
+    assert spaced != good
+    data = b"\n".join([good] * 5 + [spaced] * 3 + [bad] * 3 + [good]) + b"\n"
+    fast, full = both(monkeypatch, lambda: validate_bytes(data))
+    assert fast == full
+    assert spy.hits == 4 + 3 + 1  # three misses do not yet pause it
+    assert [(i["code"], i["count"]) for i in full["issues"]] == [("tool-required-misplaced", 3)]
+
+
 def test_format_mixing_is_the_full_checks(monkeypatch: pytest.MonkeyPatch, spy: Taken) -> None:
     """After an instruction sample, a conversation is format-mixed: the fast path stays out."""
     data = orjson.dumps({"prompt": "p", "completion": "c"}) + b"\n" + TAKEN["ascii"] + b"\n"
@@ -276,7 +148,7 @@ def test_format_mixing_is_the_full_checks(monkeypatch: pytest.MonkeyPatch, spy: 
 
 
 def test_a_file_it_keeps_missing_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    """After a run of misses it pauses, so a file of tool samples is not read twice; it comes
+    """After a run of misses it pauses, so a file of image samples is not read twice; it comes
     back to the plain samples that follow."""
     tried = 0
     paths = []
@@ -296,7 +168,7 @@ def test_a_file_it_keeps_missing_is_left_alone(monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.setattr(fastpath.FastPath, "__init__", init)
     misses = 20 * fastpath.FastPath.PAUSE
-    data = (MISSED["tool calls"] + b"\n") * misses + (TAKEN["ascii"] + b"\n") * 2000
+    data = (MISSED["content parts"] + b"\n") * misses + (TAKEN["ascii"] + b"\n") * 2000
     fast, full = both(monkeypatch, lambda: validate_bytes(data))
     assert fast == full
     assert tried < misses / 10 + 2000

@@ -9,8 +9,9 @@ from validator.collect import Collector
 from validator.formats.describe import describe
 from validator.issues import Location
 from validator.limits import LIMITS
+from validator.rules.codes import Code
 
-__all__ = ["check_image_url", "check_parts", "decoded_head"]
+__all__ = ["check_image_url", "check_parts", "decoded_head", "image_is_clean"]
 
 _PREFIXES = {
     "data:image/jpeg;base64,": "jpeg",
@@ -68,7 +69,27 @@ def _unbroken_head(payload: str) -> bytes | None:
         return None
 
 
-def check_image_url(url: Any, path: Location, out: Collector, hosted: bool = False) -> None:
+class _Noted:
+    """Stands in for the Collector where all that matters is whether anything was reported."""
+
+    __slots__ = ("found",)
+
+    def __init__(self) -> None:
+        self.found = False
+
+    def add(self, code: Code, location: Location | None, message: str) -> None:
+        self.found = True
+
+
+def image_is_clean(url: str) -> bool:
+    """Whether check_image_url reports nothing about ``url`` (for the scan's fast path)."""
+    noted = _Noted()
+    check_image_url(url, (), noted)
+    return not noted.found
+
+
+def check_image_url(url: Any, path: Location, out: Collector | _Noted,
+                    hosted: bool = False) -> None:
     """One image: a base64 data URL of a JPEG, PNG or WebP, small enough, that decodes.
 
     ``hosted``: an ``https://`` URL is accepted too (a chat-completions request, SPEC §3).

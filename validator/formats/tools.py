@@ -31,7 +31,8 @@ from validator.rules.codes import Code
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
-__all__ = ["Declared", "Params", "check_tool_calls", "check_tools"]
+__all__ = ["Declared", "Params", "call_is_clean", "check_tool_calls", "check_tools",
+           "declared_if_clean"]
 
 
 class Params:
@@ -149,6 +150,14 @@ def check_tools(tools: Any, path: Location, out: Collector) -> Declared | None:
     return declared
 
 
+def declared_if_clean(tools: Any) -> Declared | None:
+    """The tools a top-level ``tools`` value declares when check_tools reports nothing about
+    it, else None (for the scan's fast path, run/fastpath.py)."""
+    recorder = _Recorder()
+    declared = _check_tools(tools, ("tools",), recorder)
+    return None if recorder.issues else declared
+
+
 def _check_tools(tools: Any, path: Location, out: Collector | _Recorder) -> Declared | None:
     if type(tools) is not list:
         out.add("tools-invalid", path,
@@ -239,6 +248,28 @@ def check_tool_calls(calls: Any, path: Location, out: Collector,
             name = None
         _check_arguments(fn, p + ("function", "arguments"), out, name, declared)
     return ids
+
+
+def call_is_clean(name: str, arguments: str, declared: Declared | None) -> bool:
+    """Whether a call of the function ``name`` with the string ``arguments`` gets no issue
+    from check_tool_calls (for the scan's fast path): a non-empty name, declared where tools
+    are, arguments that parse and pass the parameters' fast check. False is no verdict: the
+    full checks judge."""
+    schema = None
+    if not name:
+        return False
+    if declared is not None:
+        if name not in declared:
+            return False
+        schema = declared[name]
+    try:
+        args = orjson.loads(arguments)
+    except orjson.JSONDecodeError:
+        return False
+    if schema is None:
+        return True
+    fast = schema.fast
+    return fast is not None and fast(args)
 
 
 def _check_arguments(fn: dict[str, Any], path: Location, out: Collector, name: str | None,

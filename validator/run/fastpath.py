@@ -4,17 +4,23 @@ what the checks read.
 Most fine-tuning data is lines whose messages are system, user and assistant turns with
 string content, maybe a 0/1 ``weight`` and (assistant) a ``reasoning`` string: a
 conversation's ``messages``, or a preference pair's ``input`` and its two one-message
-outputs. For such a line the full checks build a dict per message, look its keys up one by
-one and walk the turn table. :class:`FastPath` decodes the line with msgspec into typed
+outputs. Agent data adds ``tools``, assistant ``tool_calls`` and the ``tool`` messages that
+answer them. For such a line the full checks build a dict per message, look its keys up one
+by one and walk the turn table. :class:`FastPath` decodes the line with msgspec into typed
 structs instead, so that the decoder itself refuses every other shape (another key, a weight
 of ``1.0`` or ``true``, content that is not a string) as fast as it reads, and what is left
-to Python is the turn order and the counts.
+to Python is the turn order, the tool calls and the counts.
 
 A line is taken only when the full checks (``scan.scan_jsonl`` on the ``orjson`` record) would
 report nothing for it and add exactly the same tallies; anything else is left to them, and
 they stay the reference. msgspec refuses what orjson refuses in a line it decodes whole, as
 here (invalid UTF-8, control characters, bad escapes, lone surrogates, trailing text, a
-byte-order mark), and takes a repeated key's last value, as orjson does.
+byte-order mark), and takes a repeated key's last value, as orjson does. The one part it
+does not decode, a conversation's ``tools`` (kept as raw bytes, which msgspec does not check),
+is read by orjson and checked by ``formats.tools`` the first time those bytes are seen: later
+samples with the same bytes reuse its verdict, and a ``tools`` value with any issue is the
+full checks' on every sample. Tool calls are judged by ``formats.tools.call_is_clean``, the
+same parse and schema check as the full path's.
 
 A file whose lines keep missing the fast path would pay for both, so after a run of misses
 it is skipped for :attr:`FastPath.PAUSE` lines. ``tests/unit/test_fastpath.py`` and
@@ -24,32 +30,117 @@ it is skipped for :attr:`FastPath.PAUSE` lines. ``tests/unit/test_fastpath.py`` 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from typing import ClassVar, Literal, final
 
 import msgspec
+import orjson
 
-from validator.formats.turns import AFTER, GREETING, START
+from validator.collect import Tally
+from validator.formats.bytecache import ByteCache
+from validator.formats.content import image_is_clean
+from validator.formats.tools import Declared, call_is_clean, declared_if_clean
+from validator.formats.turns import AFTER, AFTER_CALLS, GREETING, START
+from validator.limits import LIMITS
 
-__all__ = ["FORMATS", "FastPath", "Sample"]
+__all__ = ["FORMATS", "MULTIMODAL", "PARALLEL", "REASONING", "TOOLS", "WEIGHTS", "FastPath",
+           "Sample"]
 
-# What a line taken by the fast path adds: (messages, characters of content, has message
-# weights, has reasoning).
-Sample = tuple[int, int, bool, bool]
+# What a line taken by the fast path adds: (messages, characters of content, flags), the
+# flags an OR of these, each a Tally flag to set.
+Sample = tuple[int, int, int]
+WEIGHTS = 1  # has_message_weights
+REASONING = 2  # has_reasoning
+TOOLS = 4  # has_tools
+PARALLEL = 8  # has_parallel_tool_calls
+MULTIMODAL = 16  # is_multimodal
 
 _UNSET = msgspec.UNSET
+_MAX_IMAGES_MESSAGE = LIMITS.max_images_per_message
+_MAX_IMAGES_SAMPLE = LIMITS.max_images_per_sample
 _ASSISTANT = "assistant"
 _TOOL = "tool"
 
 
+class _Function(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    name: str
+    arguments: str
+
+
+class _Call(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    id: str
+    type: Literal["function"]
+    function: _Function
+
+
+@final
+class _Text(msgspec.Struct, tag_field="type", tag="text", forbid_unknown_fields=True, gc=False):
+    text: str
+
+
+class _Url(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    url: str
+
+
+@final
+class _Image(msgspec.Struct, tag_field="type", tag="image_url", forbid_unknown_fields=True,
+             gc=False):
+    image_url: _Url
+
+
+_Parts = list[_Text | _Image]
+
+
+# A conversation's messages, by role: the decoder refuses a key a role does not take here.
+@final
+class _System(msgspec.Struct, tag_field="role", tag="system", forbid_unknown_fields=True,
+              gc=False):
+    ROLE: ClassVar[str] = "system"
+    content: str | _Parts
+    weight: Literal[0, 1] | msgspec.UnsetType = _UNSET
+
+
+@final
+class _User(msgspec.Struct, tag_field="role", tag="user", forbid_unknown_fields=True,
+            gc=False):
+    ROLE: ClassVar[str] = "user"
+    content: str | _Parts
+    weight: Literal[0, 1] | msgspec.UnsetType = _UNSET
+
+
+@final
+class _Assistant(msgspec.Struct, tag_field="role", tag="assistant", forbid_unknown_fields=True,
+                 gc=False):
+    ROLE: ClassVar[str] = _ASSISTANT
+    content: str | _Parts | msgspec.UnsetType | None = _UNSET
+    weight: Literal[0, 1] | msgspec.UnsetType = _UNSET
+    reasoning: str | msgspec.UnsetType = _UNSET
+    reasoning_content: str | msgspec.UnsetType = _UNSET
+    tool_calls: list[_Call] | msgspec.UnsetType = _UNSET
+
+
+@final
+class _Answer(msgspec.Struct, tag_field="role", tag="tool", forbid_unknown_fields=True,
+              gc=False):
+    ROLE: ClassVar[str] = _TOOL
+    content: str
+    tool_call_id: str
+
+
+_Turn = _System | _User | _Assistant | _Answer
+
+
+class _Conversation(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    messages: list[_Turn]
+    tools: msgspec.Raw | msgspec.UnsetType = _UNSET
+
+
 class _Message(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """A message of a preference input."""
+
     role: str
     content: str
     weight: Literal[0, 1] | msgspec.UnsetType = _UNSET
     reasoning: str | msgspec.UnsetType = _UNSET
-
-
-class _Conversation(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    messages: list[_Message]
 
 
 class _Input(msgspec.Struct, forbid_unknown_fields=True, gc=False):
@@ -75,7 +166,10 @@ class FastPath:
     """The fast path of one scan, for samples of format ``name`` (one of :data:`FORMATS`)."""
 
     PAUSE = 512  # lines left to the full checks after a run of misses
-    _CREDIT = 16  # misses forgiven in a row (each costs 4), earned back by hits
+    # Misses forgiven in a row: one the decoder refuses costs 2, one it decodes whole costs 4;
+    # each hit earns 1 back. So it keeps going while at least two lines in three are taken
+    # (four in five where the misses are decoded whole).
+    _CREDIT = 16
 
     __slots__ = ("_credit", "_paused", "_read", "hits")
 
@@ -93,9 +187,14 @@ class FastPath:
         if self._paused:
             self._paused -= 1
             return None
-        got = self._read(line)
+        try:
+            got = self._read(line)
+            cost = 4  # the whole line was decoded for nothing
+        except (msgspec.DecodeError, RecursionError):  # too deep for msgspec or a schema check
+            got = None
+            cost = 2  # the decoder stopped where the shape broke, often early in the line
         if got is None:
-            self._credit -= 4
+            self._credit -= cost
             if self._credit < 0:
                 self._credit = self._CREDIT
                 self._paused = self.PAUSE
@@ -105,21 +204,153 @@ class FastPath:
         self.hits += 1
         return got
 
+    @staticmethod
+    def count(got: Sample, tally: Tally) -> None:
+        """Add what :meth:`sample` found to ``tally``, as the full checks add it."""
+        tally.messages.add(got[0])
+        tally.chars.add(got[1])
+        flags = got[2]
+        if flags:
+            if flags & WEIGHTS:
+                tally.has_message_weights = True
+            if flags & REASONING:
+                tally.has_reasoning = True
+            if flags & TOOLS:
+                tally.has_tools = True
+            if flags & PARALLEL:
+                tally.has_parallel_tool_calls = True
+            if flags & MULTIMODAL:
+                tally.is_multimodal = True
+
+
+# The verdicts on the tools lists seen, by their bytes: the tools they declare, or None for a
+# list with an issue (left to the full checks). As many entries as the full checks' cache
+# (tools.py), a quarter of its bytes: a list not kept here is only checked again.
+_Tools = tuple["Declared | None", bool]  # (declared, non-empty)
+_tools_seen: ByteCache[bytes, _Tools] = ByteCache(4096, 8 << 20, 1 << 20)
+
+
+def _tools(raw: bytes) -> _Tools:
+    found = _tools_seen.get(raw)
+    if found is None:
+        try:
+            tools = orjson.loads(raw)
+        except orjson.JSONDecodeError:  # bytes msgspec did not check: the full checks say why
+            return None, False
+        found = (declared_if_clean(tools), bool(tools))
+        _tools_seen.put(raw, found, len(raw))
+    return found
+
 
 def _conversation(decode: Callable[[bytes], _Conversation]) -> Callable[[bytes], Sample | None]:
     """A conversation: its messages train, so one must, and weights count (SPEC §2.1)."""
 
     def read(line: bytes) -> Sample | None:
-        try:
-            messages = decode(line).messages
-        except (msgspec.DecodeError, RecursionError):
+        rec = decode(line)
+        messages = rec.messages
+        flags = 0
+        declared: Declared | None = None
+        if rec.tools is not _UNSET:
+            declared, listed = _tools(bytes(rec.tools))
+            if declared is None:
+                return None
+            if listed:
+                flags = TOOLS
+        got = _turns(messages, declared, flags)
+        if got is None:
             return None
-        got = _messages(messages, START, weights=True)
-        if got is None or not got[4] or not got[5]:  # no-assistant, nothing-trained
-            return None
-        return len(messages), got[0], got[1], got[2]
+        return len(messages), got[0], got[1]
 
     return read
+
+
+def _turns(messages: list[_Turn], declared: Declared | None,
+           flags: int) -> tuple[int, int] | None:
+    """Walk a conversation's messages as messages.check_messages does: (characters, flags), or
+    None where the full checks must look (a turn out of order, a call that is not clean or not
+    answered before the conversation goes on, an answer to no open call, an image that is not
+    clean, off a user message or in a message that trains, too many images, string and part
+    contents mixed, no assistant message, nothing that trains)."""
+    assistants = trained = chars = images = 0
+    strings = parts = False
+    state = START
+    pending: dict[str, int] = {}  # unanswered call id -> its message's index
+    for i, m in enumerate(messages):
+        if type(m) is _Answer:  # answers an open call
+            cid = m.tool_call_id
+            if cid not in pending or (nxt := AFTER[state].get(_TOOL)) is None:
+                return None
+            del pending[cid]
+            chars += len(m.content)
+            strings = True
+            flags |= TOOLS
+            state = nxt
+            continue
+        content = m.content
+        seen = 0  # images in this message
+        if type(m) is _Assistant and m.tool_calls is not _UNSET:
+            # making calls, its content a string, null or absent
+            calls = m.tool_calls
+            if not calls or type(content) is list or (nxt := AFTER_CALLS.get(state)) is None:
+                return None
+            for call in calls:
+                fn = call.function
+                if not call_is_clean(fn.name, fn.arguments, declared):
+                    return None
+                pending[call.id] = i
+            flags |= TOOLS if len(calls) < 2 else TOOLS | PARALLEL
+            if type(content) is str:
+                chars += len(content)
+                strings = True
+        elif (nxt := AFTER[state].get(m.ROLE)) is None:
+            return None
+        elif type(content) is str:
+            chars += len(content)
+            strings = True
+        elif type(content) is list and content:
+            for part in content:
+                if type(part) is _Text:
+                    chars += len(part.text)
+                elif type(m) is not _User or not image_is_clean(part.image_url.url):
+                    return None  # image-role, or the image's own rules
+                else:
+                    seen += 1
+            if seen > _MAX_IMAGES_MESSAGE:
+                return None
+            images += seen
+            parts = True
+            flags |= MULTIMODAL
+        else:  # null, absent or an empty part list
+            return None
+        weight = m.weight
+        if weight is _UNSET:
+            weight = 1
+        else:
+            flags |= WEIGHTS
+            if weight and seen:
+                return None  # image-weight
+            if weight and type(m) is not _Assistant:
+                trained += 1  # a user or system message with weight 1 trains too
+        if type(m) is _Assistant:
+            r = m.reasoning
+            rc = m.reasoning_content
+            if r is not _UNSET or rc is not _UNSET:
+                if r is not _UNSET and rc is not _UNSET:
+                    return None  # reasoning-both
+                if r or rc:
+                    flags |= REASONING
+            assistants += 1
+            trained += weight
+        state = nxt
+    if not assistants or not trained:  # no-assistant, nothing-trained
+        return None
+    if (strings and parts) or images > _MAX_IMAGES_SAMPLE:  # content-mixed, image-count
+        return None
+    last = len(messages) - 1
+    for i in pending.values():
+        if i < last:  # tool-unanswered: only a call in the last message may wait
+            return None
+    return chars, flags
 
 
 def _preference(decode: Callable[[bytes], _Preference]) -> Callable[[bytes], Sample | None]:
@@ -127,57 +358,42 @@ def _preference(decode: Callable[[bytes], _Preference]) -> Callable[[bytes], Sam
     with an assistant message, no weights, and two different plain replies (SPEC §2.5)."""
 
     def read(line: bytes) -> Sample | None:
-        try:
-            rec = decode(line)
-        except (msgspec.DecodeError, RecursionError):
-            return None
+        rec = decode(line)
         messages = rec.input.messages
         preferred = rec.preferred_output
         other = rec.non_preferred_output
         if not messages or len(preferred) != 1 or len(other) != 1:
             return None
-        got = _messages(messages, GREETING, weights=False)
-        if got is None or got[3] == _ASSISTANT:  # preference-last-assistant
+        got = _messages(messages, GREETING)
+        if got is None or got[2] == _ASSISTANT:  # preference-last-assistant
             return None
         a, b = preferred[0].content, other[0].content
         if a == b:  # preference-identical
             return None
-        return len(messages), got[0] + len(a) + len(b), False, got[2]
+        return len(messages), got[0] + len(a) + len(b), got[1]
 
     return read
 
 
-def _messages(messages: list[_Message], state: str, *,
-              weights: bool) -> tuple[int, bool, bool, str, int, int] | None:
-    """Walk a message list as the fast path of messages.check_messages does, from turn
-    ``state``: (characters, has weights, has reasoning, last role, assistant messages,
-    messages that train), or None where the full checks must look (a tool message, another
-    role, a turn out of order, reasoning off an assistant message, a weight where weights do
-    not train)."""
-    assistants = trained = chars = 0
-    weighted = reasoning = False
+def _messages(messages: list[_Message], state: str) -> tuple[int, int, str] | None:
+    """Walk a preference input as the fast path of messages.check_messages does, from turn
+    ``state``: (characters, flags, last role), or None where the full checks must look (a
+    tool message, another role, a turn out of order, reasoning off an assistant message, a
+    weight, which does not train here)."""
+    chars = flags = 0
     role = ""
     for m in messages:
         role = m.role
         if role == _TOOL or (nxt := AFTER[state].get(role)) is None:
             return None
-        weight = m.weight
-        if weight is _UNSET:
-            weight = 1
-        elif not weights:
+        if m.weight is not _UNSET:
             return None  # message-weight-ignored
-        else:
-            weighted = True
-            if weight and role != _ASSISTANT:
-                trained += 1  # a user or system message with weight 1 trains too
         r = m.reasoning
         if r is not _UNSET:
             if role != _ASSISTANT:
                 return None
-            reasoning = reasoning or bool(r)
-        if role == _ASSISTANT:
-            assistants += 1
-            trained += weight
+            if r:
+                flags = REASONING
         chars += len(m.content)
         state = nxt
-    return chars, weighted, reasoning, role, assistants, trained
+    return chars, flags, role

@@ -136,12 +136,7 @@ def scan_jsonl(
             else:
                 formats[file_format] = 1
                 first_line[file_format] = lineno
-            tally.messages.add(got[0])
-            tally.chars.add(got[1])
-            if got[2]:
-                tally.has_message_weights = True
-            if got[3]:
-                tally.has_reasoning = True
+            fast.count(got, tally)
             continue
         try:
             rec = loads(raw)
