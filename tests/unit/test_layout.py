@@ -104,7 +104,7 @@ def test_the_hook_starts_without_the_registry_or_heavy_modules() -> None:
     code = ("import io, sys; from validator.cli.main import main; "
             "main(['validate', '--isolated', sys.argv[1]], io.StringIO(), io.StringIO()); "
             "heavy = [m for m in ('tomllib', 'pyarrow', 'polars', 'jsonschema', 'requests', "
-            "'uploader', 'msgspec', 'validator.run.fastpath', "
+            "'uploader', 'msgspec', 'validator.run.fastpath', 'validator.run.fastshapes', "
             "'tempfile', 'validator.cli.rule_pages', 'validator.rules.examples') "
             "if m in sys.modules]; print(heavy)")
     sample = ROOT / "examples" / "conversation.jsonl"

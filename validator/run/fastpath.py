@@ -30,7 +30,7 @@ it is skipped for :attr:`FastPath.PAUSE` lines. ``tests/unit/test_fastpath.py`` 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar, Literal, final
+from typing import Any
 
 import msgspec
 import orjson
@@ -41,6 +41,17 @@ from validator.formats.content import image_is_clean
 from validator.formats.tools import Declared, call_is_clean, declared_if_clean
 from validator.formats.turns import AFTER, AFTER_CALLS, GREETING, START
 from validator.limits import LIMITS
+from validator.run.fastshapes import (
+    Answer,
+    Assistant,
+    Conversation,
+    Message,
+    Preference,
+    System,
+    Text,
+    Turn,
+    User,
+)
 
 __all__ = ["FORMATS", "MULTIMODAL", "PARALLEL", "REASONING", "TOOLS", "WEIGHTS", "FastPath",
            "Sample"]
@@ -61,103 +72,6 @@ _ASSISTANT = "assistant"
 _TOOL = "tool"
 
 
-class _Function(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    name: str
-    arguments: str
-
-
-class _Call(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    id: str
-    type: Literal["function"]
-    function: _Function
-
-
-@final
-class _Text(msgspec.Struct, tag_field="type", tag="text", forbid_unknown_fields=True, gc=False):
-    text: str
-
-
-class _Url(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    url: str
-
-
-@final
-class _Image(msgspec.Struct, tag_field="type", tag="image_url", forbid_unknown_fields=True,
-             gc=False):
-    image_url: _Url
-
-
-_Parts = list[_Text | _Image]
-
-
-# A conversation's messages, by role: the decoder refuses a key a role does not take here.
-@final
-class _System(msgspec.Struct, tag_field="role", tag="system", forbid_unknown_fields=True,
-              gc=False):
-    ROLE: ClassVar[str] = "system"
-    content: str | _Parts
-    weight: Literal[0, 1] | msgspec.UnsetType = _UNSET
-
-
-@final
-class _User(msgspec.Struct, tag_field="role", tag="user", forbid_unknown_fields=True,
-            gc=False):
-    ROLE: ClassVar[str] = "user"
-    content: str | _Parts
-    weight: Literal[0, 1] | msgspec.UnsetType = _UNSET
-
-
-@final
-class _Assistant(msgspec.Struct, tag_field="role", tag="assistant", forbid_unknown_fields=True,
-                 gc=False):
-    ROLE: ClassVar[str] = _ASSISTANT
-    content: str | _Parts | msgspec.UnsetType | None = _UNSET
-    weight: Literal[0, 1] | msgspec.UnsetType = _UNSET
-    reasoning: str | msgspec.UnsetType = _UNSET
-    reasoning_content: str | msgspec.UnsetType = _UNSET
-    tool_calls: list[_Call] | msgspec.UnsetType = _UNSET
-
-
-@final
-class _Answer(msgspec.Struct, tag_field="role", tag="tool", forbid_unknown_fields=True,
-              gc=False):
-    ROLE: ClassVar[str] = _TOOL
-    content: str
-    tool_call_id: str
-
-
-_Turn = _System | _User | _Assistant | _Answer
-
-
-class _Conversation(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    messages: list[_Turn]
-    tools: msgspec.Raw | msgspec.UnsetType = _UNSET
-
-
-class _Message(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    """A message of a preference input."""
-
-    role: str
-    content: str
-    weight: Literal[0, 1] | msgspec.UnsetType = _UNSET
-    reasoning: str | msgspec.UnsetType = _UNSET
-
-
-class _Input(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    messages: list[_Message]
-
-
-class _Reply(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    role: Literal["assistant"]
-    content: str
-
-
-class _Preference(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    input: _Input
-    preferred_output: list[_Reply]
-    non_preferred_output: list[_Reply]
-
-
 # The formats (the server's dataset_format names) the fast path reads.
 FORMATS = frozenset({"conversation", "preference_openai"})
 
@@ -175,8 +89,8 @@ class FastPath:
 
     def __init__(self, name: str) -> None:
         self._read: Callable[[bytes], Sample | None] = (
-            _conversation(msgspec.json.Decoder(_Conversation).decode) if name == "conversation"
-            else _preference(msgspec.json.Decoder(_Preference).decode))
+            _conversation(msgspec.json.Decoder(Conversation).decode) if name == "conversation"
+            else _preference(msgspec.json.Decoder(Preference).decode))
         self._credit = self._CREDIT
         self._paused = 0
         self.hits = 0  # lines taken, for tests and benchmarks
@@ -242,7 +156,7 @@ def _tools(raw: bytes) -> _Tools:
     return found
 
 
-def _conversation(decode: Callable[[bytes], _Conversation]) -> Callable[[bytes], Sample | None]:
+def _conversation(decode: Callable[[bytes], Conversation]) -> Callable[[bytes], Sample | None]:
     """A conversation: its messages train, so one must, and weights count (SPEC §2.1)."""
 
     def read(line: bytes) -> Sample | None:
@@ -264,7 +178,28 @@ def _conversation(decode: Callable[[bytes], _Conversation]) -> Callable[[bytes],
     return read
 
 
-def _turns(messages: list[_Turn], declared: Declared | None,
+# The turn table of formats/turns.py as linked dicts: each state maps the kind of the next
+# message (its struct, or _CALLS for an assistant message making calls) to the state that
+# follows, so that a turn costs one lookup.
+_State = dict[object, Any]
+_CALLS = "calls"
+
+
+def _linked() -> _State:
+    kinds = {"system": System, "user": User, "assistant": Assistant, "tool": Answer}
+    states: dict[str, _State] = {}
+    for name, moves in AFTER.items():
+        for role, nxt in moves.items():
+            states.setdefault(name, {})[kinds[role]] = states.setdefault(nxt, {})
+    for name, nxt in AFTER_CALLS.items():
+        states.setdefault(name, {})[_CALLS] = states.setdefault(nxt, {})
+    return states[START]
+
+
+_START = _linked()
+
+
+def _turns(messages: list[Turn], declared: Declared | None,
            flags: int) -> tuple[int, int] | None:
     """Walk a conversation's messages as messages.check_messages does: (characters, flags), or
     None where the full checks must look (a turn out of order, a call that is not clean or not
@@ -273,65 +208,46 @@ def _turns(messages: list[_Turn], declared: Declared | None,
     contents mixed, no assistant message, nothing that trains)."""
     assistants = trained = chars = images = 0
     strings = parts = False
-    state = START
+    state = _START
     pending: dict[str, int] = {}  # unanswered call id -> its message's index
     for i, m in enumerate(messages):
-        if type(m) is _Answer:  # answers an open call
-            cid = m.tool_call_id
-            if cid not in pending or (nxt := AFTER[state].get(_TOOL)) is None:
-                return None
-            del pending[cid]
-            chars += len(m.content)
-            strings = True
-            flags |= TOOLS
-            state = nxt
-            continue
-        content = m.content
-        seen = 0  # images in this message
-        if type(m) is _Assistant and m.tool_calls is not _UNSET:
-            # making calls, its content a string, null or absent
+        if type(m) is Assistant:
+            content = m.content
             calls = m.tool_calls
-            if not calls or type(content) is list or (nxt := AFTER_CALLS.get(state)) is None:
-                return None
-            for call in calls:
-                fn = call.function
-                if not call_is_clean(fn.name, fn.arguments, declared):
+            if calls is _UNSET:
+                nxt = state.get(Assistant)
+                if type(content) is str:
+                    chars += len(content)
+                    strings = True
+                elif type(content) is list and content:
+                    for part in content:
+                        if type(part) is not Text:
+                            return None  # image-role
+                        chars += len(part.text)
+                    parts = True
+                    flags |= MULTIMODAL
+                else:  # null or absent without calls, or an empty part list
                     return None
-                pending[call.id] = i
-            flags |= TOOLS if len(calls) < 2 else TOOLS | PARALLEL
-            if type(content) is str:
-                chars += len(content)
-                strings = True
-        elif (nxt := AFTER[state].get(m.ROLE)) is None:
-            return None
-        elif type(content) is str:
-            chars += len(content)
-            strings = True
-        elif type(content) is list and content:
-            for part in content:
-                if type(part) is _Text:
-                    chars += len(part.text)
-                elif type(m) is not _User or not image_is_clean(part.image_url.url):
-                    return None  # image-role, or the image's own rules
-                else:
-                    seen += 1
-            if seen > _MAX_IMAGES_MESSAGE:
+            else:  # making calls, its content a string, null or absent
+                nxt = state.get(_CALLS)
+                if not calls or type(content) is list:
+                    return None
+                for call in calls:
+                    fn = call.function
+                    if not call_is_clean(fn.name, fn.arguments, declared):
+                        return None
+                    pending[call.id] = i
+                flags |= TOOLS if len(calls) < 2 else TOOLS | PARALLEL
+                if type(content) is str:
+                    chars += len(content)
+                    strings = True
+            if nxt is None:
                 return None
-            images += seen
-            parts = True
-            flags |= MULTIMODAL
-        else:  # null, absent or an empty part list
-            return None
-        weight = m.weight
-        if weight is _UNSET:
-            weight = 1
-        else:
-            flags |= WEIGHTS
-            if weight and seen:
-                return None  # image-weight
-            if weight and type(m) is not _Assistant:
-                trained += 1  # a user or system message with weight 1 trains too
-        if type(m) is _Assistant:
+            weight = m.weight
+            if weight is _UNSET:
+                weight = 1
+            else:
+                flags |= WEIGHTS
             r = m.reasoning
             rc = m.reasoning_content
             if r is not _UNSET or rc is not _UNSET:
@@ -341,6 +257,44 @@ def _turns(messages: list[_Turn], declared: Declared | None,
                     flags |= REASONING
             assistants += 1
             trained += weight
+        elif type(m) is Answer:  # answers an open call
+            cid = m.tool_call_id
+            if cid not in pending or (nxt := state.get(Answer)) is None:
+                return None
+            del pending[cid]
+            chars += len(m.content)
+            strings = True
+            flags |= TOOLS
+        else:  # a system or user message
+            if (nxt := state.get(type(m))) is None:
+                return None
+            content = m.content
+            seen = 0  # images in this message
+            if type(content) is str:
+                chars += len(content)
+                strings = True
+            elif type(content) is list and content:
+                for part in content:
+                    if type(part) is Text:
+                        chars += len(part.text)
+                    elif type(m) is not User or not image_is_clean(part.image_url.url):
+                        return None  # image-role, or the image's own rules
+                    else:
+                        seen += 1
+                if seen > _MAX_IMAGES_MESSAGE:
+                    return None
+                images += seen
+                parts = True
+                flags |= MULTIMODAL
+            else:  # an empty part list
+                return None
+            weight = m.weight
+            if weight is not _UNSET:
+                flags |= WEIGHTS
+                if weight:
+                    if seen:
+                        return None  # image-weight
+                    trained += 1  # a user or system message with weight 1 trains too
         state = nxt
     if not assistants or not trained:  # no-assistant, nothing-trained
         return None
@@ -353,7 +307,7 @@ def _turns(messages: list[_Turn], declared: Declared | None,
     return chars, flags
 
 
-def _preference(decode: Callable[[bytes], _Preference]) -> Callable[[bytes], Sample | None]:
+def _preference(decode: Callable[[bytes], Preference]) -> Callable[[bytes], Sample | None]:
     """A preference pair: an input that may open with an assistant greeting and must not end
     with an assistant message, no weights, and two different plain replies (SPEC §2.5)."""
 
@@ -375,7 +329,7 @@ def _preference(decode: Callable[[bytes], _Preference]) -> Callable[[bytes], Sam
     return read
 
 
-def _messages(messages: list[_Message], state: str) -> tuple[int, int, str] | None:
+def _messages(messages: list[Message], state: str) -> tuple[int, int, str] | None:
     """Walk a preference input as the fast path of messages.check_messages does, from turn
     ``state``: (characters, flags, last role), or None where the full checks must look (a
     tool message, another role, a turn out of order, reasoning off an assistant message, a
