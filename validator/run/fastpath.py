@@ -1,15 +1,16 @@
-"""The fast path of the scan: plain conversation and preference samples, decoded straight into
-what the checks read.
+"""The fast path of the scan: conversation and preference samples that have no issue, decoded
+straight into what the checks read.
 
 Most fine-tuning data is lines whose messages are system, user and assistant turns with
 string content, maybe a 0/1 ``weight`` and (assistant) a ``reasoning`` string: a
 conversation's ``messages``, or a preference pair's ``input`` and its two one-message
 outputs. Agent data adds ``tools``, assistant ``tool_calls`` and the ``tool`` messages that
-answer them. For such a line the full checks build a dict per message, look its keys up one
-by one and walk the turn table. :class:`FastPath` decodes the line with msgspec into typed
-structs instead, so that the decoder itself refuses every other shape (another key, a weight
-of ``1.0`` or ``true``, content that is not a string) as fast as it reads, and what is left
-to Python is the turn order, the tool calls and the counts.
+answer them; multimodal data, content-part lists of text and images. For such a line the
+full checks build a dict per message, look its keys up one by one and walk the turn table.
+:class:`FastPath` decodes the line with msgspec into typed structs instead, so that the
+decoder itself refuses every other shape (another key, a weight of ``1.0`` or ``true``,
+content that is neither a string nor parts) as fast as it reads, and what is left to Python
+is the turn order, the tool calls, the images and the counts.
 
 A line is taken only when the full checks (``scan.scan_jsonl`` on the ``orjson`` record) would
 report nothing for it and add exactly the same tallies; anything else is left to them, and
@@ -19,8 +20,9 @@ byte-order mark), and takes a repeated key's last value, as orjson does. The one
 does not decode, a conversation's ``tools`` (kept as raw bytes, which msgspec does not check),
 is read by orjson and checked by ``formats.tools`` the first time those bytes are seen: later
 samples with the same bytes reuse its verdict, and a ``tools`` value with any issue is the
-full checks' on every sample. Tool calls are judged by ``formats.tools.call_is_clean``, the
-same parse and schema check as the full path's.
+full checks' on every sample. Tool calls are judged by ``formats.tools.call_is_clean`` (the
+full path's parse and schema check) and images by ``formats.content.image_is_clean`` (its
+image rules), so that no rule is written twice.
 
 A file whose lines keep missing the fast path would pay for both, so after a run of misses
 it is skipped for :attr:`FastPath.PAUSE` lines. ``tests/unit/test_fastpath.py`` and
