@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 __all__ = ["TooLong", "split_lines"]
 
 # The average line length (bytes) of a block from which the next is split by finding each
-# newline (see _split).
+# newline (see _find).
 _LONG_LINES = 768
 
 
