@@ -334,16 +334,14 @@ def _preference(decode: Callable[[bytes], Preference]) -> Callable[[bytes], Samp
 def _messages(messages: list[Message], state: str) -> tuple[int, int, str] | None:
     """Walk a preference input as the fast path of messages.check_messages does, from turn
     ``state``: (characters, flags, last role), or None where the full checks must look (a
-    tool message, another role, a turn out of order, reasoning off an assistant message, a
-    weight, which does not train here)."""
+    tool message, another role, a turn out of order, reasoning off an assistant message; a
+    weight, which does not train here, the decoder refuses)."""
     chars = flags = 0
     role = ""
     for m in messages:
         role = m.role
         if role == _TOOL or (nxt := AFTER[state].get(role)) is None:
             return None
-        if m.weight is not _UNSET:
-            return None  # message-weight-ignored
         r = m.reasoning
         if r is not _UNSET:
             if role != _ASSISTANT:

@@ -87,11 +87,10 @@ class Conversation(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
 
 class Message(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    """A message of a preference input."""
+    """A message of a preference input: no weight, which does not train there."""
 
     role: str
     content: str
-    weight: Literal[0, 1] | msgspec.UnsetType = msgspec.UNSET
     reasoning: str | msgspec.UnsetType = msgspec.UNSET
 
 
