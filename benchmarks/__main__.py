@@ -5,7 +5,8 @@ For each dataset (see :mod:`benchmarks.generate`) at the base size, every tool r
 subprocess, ``--repeat`` times (best time kept, largest peak RSS kept):
 
 - floor: a plain loop that reads the file in binary mode through a 1 MiB buffer and
-  ``orjson.loads`` every line;
+  ``orjson.loads`` every line; and the same loop on ``os.cpu_count()`` processes, each on its
+  share of the file, for what the machine itself gives a loop on all cores;
 - ftdata with one worker, and with ``--workers os.cpu_count()`` when ftdata accepts ``--workers``;
 - the together SDK's ``check_file``, 3.x and 1.x, each from its own venv under
   ``benchmarks/.venvs/`` (``--no-sdk`` skips them).
@@ -55,6 +56,52 @@ with open(sys.argv[1], "rb", buffering=1 << 20) as handle:
     for line in handle:
         loads(line)
         n += 1
+print(n)
+"""
+
+# The floor on all cores: the file cut at newlines into one range per process, the ranges read
+# at once (this process and forked children, as ftdata's workers do), so that what two workers
+# give over one can be read against what the machine gives a plain loop.
+FLOOR_PARALLEL = """
+import os
+import sys
+import orjson
+loads = orjson.loads
+path, parts = sys.argv[1], int(sys.argv[2])
+size = os.path.getsize(path)
+bounds = [0]
+with open(path, "rb") as handle:
+    for k in range(1, parts):
+        handle.seek(max(size * k // parts - 1, bounds[-1]))
+        handle.readline()
+        bounds.append(min(max(handle.tell(), bounds[-1]), size))
+bounds.append(size)
+def scan(start, end):
+    n = 0
+    with open(path, "rb", buffering=1 << 20) as handle:
+        handle.seek(start)
+        for line in handle:
+            if start >= end:
+                break
+            start += len(line)
+            loads(line)
+            n += 1
+    return n
+children = []
+for k in range(1, parts):
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        os.write(write, str(scan(bounds[k], bounds[k + 1])).encode())
+        os._exit(0)
+    os.close(write)
+    children.append((pid, read))
+n = scan(bounds[0], bounds[1])
+for pid, read in children:
+    with os.fdopen(read, "rb") as handle:
+        n += int(handle.read())
+    os.waitpid(pid, 0)
 print(n)
 """
 
@@ -273,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     tools = [
         Tool("floor", "floor (orjson loop)", lambda p: [sys.executable, "-c", FLOOR, str(p)],
              _floor_check),
+        Tool("floor-all", f"floor, {cpus} processes",
+             lambda p: [sys.executable, "-c", FLOOR_PARALLEL, str(p), str(cpus)], _floor_check),
         Tool("ftdata-1", "ftdata, 1 worker", _ftdata(1 if parallel else None), _ftdata_check),
         Tool("ftdata-all", f"ftdata, {cpus} workers", _ftdata(cpus) if parallel else None,
              _ftdata_check, None if parallel else "ftdata does not accept --workers yet"),
@@ -329,8 +378,10 @@ def main(argv: list[str] | None = None) -> int:
                     "cpu_seconds": min(r.cpu_seconds) if r.best is not None else None,
                     "mb_per_s": speed[key],
                     "x_floor": _ratio(speed[key], speed.get("floor")),
-                    "x_one_worker": (_ratio(speed[key], speed["ftdata-1"])
-                                     if key == "ftdata-all" else None),
+                    # all cores against one: ftdata's workers, and the floor's processes
+                    "x_one_worker": (_ratio(speed[key], speed["ftdata-1"]) if key == "ftdata-all"
+                                     else _ratio(speed[key], speed["floor"])
+                                     if key == "floor-all" else None),
                     # --model against plain validation with as many workers, same file and run
                     "x_plain": (_ratio(speed[key], speed[key.replace("model", "ftdata")])
                                 if key.startswith("model-") else None),

@@ -32,7 +32,8 @@ def markdown_tables(results: dict[str, Any]) -> str:
             if row.get("size", settings["size"]) != size or row["tool"].startswith("model-"):
                 continue
             tool = row["label"] + _mark(row["na"], notes)
-            scale = _num(row.get("x_one_worker"), 2) if row["tool"] == "ftdata-all" else ""
+            scale = (_num(row.get("x_one_worker"), 2) if row["tool"] in ("ftdata-all", "floor-all")
+                     else "")
             lines.append(
                 f"| {row['dataset']} | {tool} | {_num(row['mb_per_s'])} "
                 f"| {_num(row['x_floor'], 2)} | {scale} | {_num(row['x_sdk_3'], 2)} "

@@ -207,9 +207,10 @@ def test_quick_run_writes_json_results(tmp_path: Path) -> None:
     # every tool is timed at both sizes, each row compared with the floor of its own size
     assert {(r["dataset"], r["size"]) for r in floor} == {
         (d, n) for d in generate.DATASETS for n in (settings["size"], settings["big"])}
-    for row in rows:
-        assert (row["x_one_worker"] is None) == (row["tool"] != "ftdata-all"
+    for row in rows:  # all cores over one: ftdata's workers, and the floor's processes
+        assert (row["x_one_worker"] is None) == (row["tool"] not in ("ftdata-all", "floor-all")
                                                  or row["na"] is not None)
+    assert all(r["na"] is None for r in rows if r["tool"] == "floor-all")
     assert str(data["table"]).count("| dataset | tool | MB/s | x floor |") == 2  # one per size
     # token counting: at the base size, on the plain chat datasets, against plain validation
     model = [r for r in rows if r["tool"].startswith("model-")]
@@ -226,6 +227,29 @@ def test_quick_run_writes_json_results(tmp_path: Path) -> None:
     assert all(m["big_bytes"] > m["base_bytes"] and m["big_peak_rss_mib"] > 0 for m in memory)
     assert isinstance(data["sdks"], dict)
     assert set(data["sdks"]) == set(sdk.SDKS)
+
+
+@pytest.mark.parametrize("text", [b"", b"{}\n", b"{}", b"[1]\n{}\n[2]\n", b"[1]\n{}\n[2]",
+                                  b"\n".join(b'{"k": "%s"}' % (b"x" * n) for n in range(50))])
+@pytest.mark.parametrize("parts", [1, 2, 3, 7])
+def test_parallel_floor_reads_every_line_once(tmp_path: Path, text: bytes, parts: int) -> None:
+    import benchmarks.__main__ as bench
+
+    path = tmp_path / "lines.jsonl"
+    path.write_bytes(text)
+    done = subprocess.run([sys.executable, "-c", bench.FLOOR_PARALLEL, str(path), str(parts)],
+                          capture_output=True, text=True, check=True, timeout=60)
+    assert int(done.stdout) == len(text.splitlines())
+
+
+def test_parallel_floor_parses_each_line(tmp_path: Path) -> None:
+    import benchmarks.__main__ as bench
+
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(b"{}\n" * 1000 + b"{bad\n")
+    done = subprocess.run([sys.executable, "-c", bench.FLOOR_PARALLEL, str(path), "2"],
+                          capture_output=True, text=True, check=False, timeout=60)
+    assert done.returncode != 0 and "JSONDecodeError" in done.stderr
 
 
 def test_all_cores_row_is_na_without_workers_option(tmp_path: Path,
