@@ -329,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
              _ftdata(1, full_checks=True) if parallel else None, _ftdata_check,
              None if parallel else "ftdata does not accept --workers yet"),
     ]
+    one_worker = next(t for t in tools if t.key == "ftdata-1")
+    plain = [t for t in tools if t.key in ("ftdata-1", "ftdata-all")]  # what --model is held to
     sdk_tools, sdk_notes = _sdk_tools(not args.no_sdk)
     tools += sdk_tools
     model_datasets = tokens.chosen(args.model_datasets, datasets, _parser())
@@ -348,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         if (d, model_size) not in files:
             files[d, model_size] = _dataset_file(args.data_dir, d, model_size, args.seed)
             results += [Result(d, tool, files[d, model_size][0].stat().st_size, model_size)
-                        for tool in tools[1:3]]
+                        for tool in plain]
     results += [Result(d, tool, files[d, model_size][0].stat().st_size, model_size)
                 for d in model_datasets for tool in model_tools]
     all_sizes = list(dict.fromkeys([*sizes, model_size]))
@@ -380,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
                     "x_floor": _ratio(speed[key], speed.get("floor")),
                     # all cores against one: ftdata's workers, and the floor's processes
                     "x_one_worker": (_ratio(speed[key], speed["ftdata-1"]) if key == "ftdata-all"
-                                     else _ratio(speed[key], speed["floor"])
+                                     else _ratio(speed[key], speed.get("floor"))
                                      if key == "floor-all" else None),
                     # --model against plain validation with as many workers, same file and run
                     "x_plain": (_ratio(speed[key], speed[key.replace("model", "ftdata")])
@@ -394,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     memory = []
     for d in datasets:
         base, large = (next(r for r in results if r.dataset == d and r.nominal == n
-                            and r.tool is tools[1]) for n in sizes)
+                            and r.tool is one_worker) for n in sizes)
         memory.append({
             "dataset": d, "base_bytes": base.size, "base_peak_rss_mib": base.peak,
             "big_bytes": large.size, "big_peak_rss_mib": large.peak,

@@ -225,8 +225,23 @@ def test_quick_run_writes_json_results(tmp_path: Path) -> None:
     assert isinstance(memory, list)
     assert [m["dataset"] for m in memory] == list(generate.DATASETS)
     assert all(m["big_bytes"] > m["base_bytes"] and m["big_peak_rss_mib"] > 0 for m in memory)
+    one = {(r["dataset"], r["size"]): r["peak_rss_mib"] for r in rows if r["tool"] == "ftdata-1"}
+    for m in memory:  # the memory table is ftdata's with one worker
+        assert m["base_peak_rss_mib"] == one[m["dataset"], settings["size"]]
+        assert m["big_peak_rss_mib"] == one[m["dataset"], settings["big"]]
     assert isinstance(data["sdks"], dict)
     assert set(data["sdks"]) == set(sdk.SDKS)
+
+
+def test_token_counting_at_its_own_size(tmp_path: Path) -> None:
+    # --model-size under --size: a third file, timed with ftdata only (no floor row to divide by)
+    data = _quick(tmp_path, "--datasets", "conversational", "--model-size", "100KB")
+    rows = data["rows"]
+    assert isinstance(rows, list)
+    small = [r for r in rows if r["size"] == 100_000]
+    assert {r["tool"] for r in small} == {"ftdata-1", "ftdata-all", "model-1", "model-all"}
+    assert all(r["x_floor"] is None and r["mb_per_s"] > 0 for r in small)
+    assert all(r["x_plain"] > 0 for r in small if r["tool"].startswith("model-"))
 
 
 @pytest.mark.parametrize("text", [b"", b"{}\n", b"{}", b"[1]\n{}\n[2]\n", b"[1]\n{}\n[2]",
