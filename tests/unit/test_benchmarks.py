@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 from benchmarks import generate, measure, sdk
+from benchmarks.floor import FLOOR_PARALLEL
 from validator import validate_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -248,21 +249,17 @@ def test_token_counting_at_its_own_size(tmp_path: Path) -> None:
                                   b"\n".join(b'{"k": "%s"}' % (b"x" * n) for n in range(50))])
 @pytest.mark.parametrize("parts", [1, 2, 3, 7])
 def test_parallel_floor_reads_every_line_once(tmp_path: Path, text: bytes, parts: int) -> None:
-    import benchmarks.__main__ as bench
-
     path = tmp_path / "lines.jsonl"
     path.write_bytes(text)
-    done = subprocess.run([sys.executable, "-c", bench.FLOOR_PARALLEL, str(path), str(parts)],
+    done = subprocess.run([sys.executable, "-c", FLOOR_PARALLEL, str(path), str(parts)],
                           capture_output=True, text=True, check=True, timeout=60)
     assert int(done.stdout) == len(text.splitlines())
 
 
 def test_parallel_floor_parses_each_line(tmp_path: Path) -> None:
-    import benchmarks.__main__ as bench
-
     path = tmp_path / "bad.jsonl"
     path.write_bytes(b"{}\n" * 1000 + b"{bad\n")
-    done = subprocess.run([sys.executable, "-c", bench.FLOOR_PARALLEL, str(path), "2"],
+    done = subprocess.run([sys.executable, "-c", FLOOR_PARALLEL, str(path), "2"],
                           capture_output=True, text=True, check=False, timeout=60)
     assert done.returncode != 0 and "JSONDecodeError" in done.stderr
 
