@@ -48,7 +48,7 @@ RUN_TIMEOUT_S = 3600.0
 
 @dataclass
 class Tool:
-    key: str  # stable id in the JSON: floor, ftdata-1, ftdata-all, sdk-3.x, sdk-1.x
+    key: str  # stable id in the JSON: floor, floor-all, ftdata-1, ftdata-all, ftdata-full, sdk-*
     label: str
     argv: Callable[[Path], list[str]] | None  # None: not available (see na)
     check: Callable[[measure.Run], str | None]  # why a finished run does not count, or None
