@@ -10,6 +10,8 @@ from typing import Any
 
 import orjson
 
+from validator.limits import LIMITS
+
 __all__ = ["MISSED", "MISSED_PAIRS", "TAKEN", "TAKEN_PAIRS"]
 
 
@@ -56,6 +58,19 @@ def _parts(role: str, *parts: dict[str, Any], **more: Any) -> dict[str, Any]:
 
 PNG = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(range(40))).decode()
 JPEG = "data:image/jpeg;base64," + base64.b64encode(b"\xff\xd8\xff\xe0" + bytes(40)).decode()
+PNG_PADDED = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(41)).decode()
+_PNG_END = base64.b64encode(bytes(2)).decode()  # 3 characters and one =
+
+
+def _png_of(chars: int) -> str:
+    """A PNG data URL whose base64 payload has ``chars`` characters (a multiple of 4)."""
+    return "data:image/png;base64," + base64.b64encode(
+        b"\x89PNG\r\n\x1a\n" + bytes(3 * chars // 4 - 8)).decode()
+
+
+_MOST = (LIMITS.max_image_url_chars - 22) // 4 * 4  # the longest payload allowed
+
+
 SEE = _parts("user", _text("Was siehst du? 日本"), _image())
 SAW = _parts("assistant", _text("Eine Katze. Кошка."))
 
@@ -142,6 +157,14 @@ TAKEN = {
                                              b'"role": "user"}, ' + orjson.dumps(SAW)
                                              + b"]}",
     "image parts and reasoning": _line(SEE, {**SAW, "reasoning": "weil"}),
+    # image URLs, judged on their JSON text where it is plain and decoded where it is not
+    "image padded with two =": _line(_parts("user", _image(PNG_PADDED)), SAW),
+    "image padded with one =": _line(_parts("user", _image(PNG_PADDED[:-4] + _PNG_END)), SAW),
+    "image payload shorter than the head": _line(_parts(
+        "user", _image("data:image/png;base64,iVBORw0KGgo=")), SAW),
+    "image with escaped slashes": _line(SEE, SAW).replace(b"/", b"\\/"),
+    "image as large as allowed": _line(_parts("user", _image(_png_of(_MOST))), SAW),
+    "image with an escaped letter": _line(SEE, SAW).replace(b"base64,", b"b\\u0061se64,"),
     "tools repeated, the last good": b'{"tools": 5, "messages": '
                                      + orjson.dumps([U, _calls(_call("c")), _answer("c"), A])
                                      + b', "tools": ' + orjson.dumps(TOOLS) + b"}",
@@ -276,6 +299,19 @@ MISSED = {
                                            SAW),
     "image with no payload": _line(_parts("user", _image("data:image/png;base64,")), SAW),
     "image url with detail": _line(_parts("user", _image(detail="high")), SAW),
+    "image url a number": _line(_parts("user", {"type": "image_url", "image_url": {"url": 5}}),
+                                SAW),
+    "image url null": _line(_parts("user", {"type": "image_url", "image_url": {"url": None}}),
+                            SAW),
+    "image url 1e400": _line(SEE, SAW).replace(b'"' + PNG.encode() + b'"', b"1e400"),
+    "image url with invalid utf-8": _line(SEE, SAW).replace(b"base64,", b"base64,\xff"),
+    "image url with a control character": _line(SEE, SAW).replace(b"base64,", b"base64,\x01"),
+    "image padding inside": _line(_parts("user", _image(PNG[:-8] + "==" + PNG[-6:])), SAW),
+    "image padding of three": _line(_parts("user", _image(PNG[:-3] + "===")), SAW),
+    "image payload with a comma": _line(_parts("user", _image(PNG[:-4] + ",AAA")), SAW),
+    "image payload with an escaped newline": _line(SEE, SAW).replace(
+        PNG[-8:].encode(), PNG[-8:-4].encode() + b"\\n" + PNG[-4:].encode()),
+    "image one character too large": _line(_parts("user", _image(_png_of(_MOST + 4))), SAW),
     "image_url a string": _line(_parts("user", {"type": "image_url", "image_url": PNG}), SAW),
     "part type unknown": _line(_parts("user", {"type": "audio", "audio": "x"}), SAW),
     "text part with value": _line(_parts("user", {"type": "text", "value": "x"}), SAW),

@@ -5,13 +5,16 @@ from __future__ import annotations
 import binascii
 from typing import Any
 
+import orjson
+
 from validator.collect import Collector
 from validator.formats.describe import describe
 from validator.issues import Location
 from validator.limits import LIMITS
 from validator.rules.codes import Code
 
-__all__ = ["check_image_url", "check_parts", "decoded_head", "image_is_clean"]
+__all__ = ["check_image_url", "check_parts", "decoded_head", "image_is_clean",
+           "image_json_is_clean"]
 
 _PREFIXES = {
     "data:image/jpeg;base64,": "jpeg",
@@ -86,6 +89,37 @@ def image_is_clean(url: str) -> bool:
     noted = _Noted()
     check_image_url(url, (), noted)
     return not noted.found
+
+
+# The prefixes as bytes, for image_json_is_clean; and what is left of a canonical URL's JSON
+# text once the base64 alphabet is deleted (the prefix's letters and "/" with it): its quotes,
+# the prefix's ":;," and the padding.
+_JSON_PREFIXES = {prefix.encode(): kind for prefix, kind in _PREFIXES.items()}
+_JSON_LEFT = (b'":;,"', b'":;,="', b'":;,=="')
+
+
+def image_json_is_clean(text: bytes) -> bool:
+    """Whether image_is_clean holds for the URL whose JSON text (a string, its quotes
+    included, as msgspec.Raw keeps it) is ``text``.
+
+    The usual URL, a known prefix and canonical base64 with no escape, is judged on the bytes:
+    so read, it is ASCII, and decoded it is ``text[1:-1]``, whose payload decoded_head judges by
+    the same translate test and decodes only its head. Anything else (an escape, another
+    value, bytes msgspec did not check) is decoded and judged by image_is_clean, or is False
+    where it does not decode: the full checks say why."""
+    comma = text.find(b",", 1, 65)
+    kind = _JSON_PREFIXES.get(text[1:comma + 1]) if comma > 0 else None
+    if (kind is not None and text[0] == 0x22 and len(text) - 2 <= _MAX_URL
+            and (size := len(text) - comma - 2) > 0 and size % 4 == 0):
+        left = text.translate(None, _ALPHABET)
+        if left in _JSON_LEFT and text.endswith(left[4:]):
+            head = binascii.a2b_base64(text[comma + 1:min(comma + 17, len(text) - 1)])
+            return _sniff(head[:12]) == kind
+    try:
+        url = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return False
+    return type(url) is str and image_is_clean(url)
 
 
 def check_image_url(url: Any, path: Location, out: Collector | _Noted,

@@ -16,13 +16,15 @@ A line is taken only when the full checks (``scan.scan_jsonl`` on the ``orjson``
 report nothing for it and add exactly the same tallies; anything else is left to them, and
 they stay the reference. msgspec refuses what orjson refuses in a line it decodes whole, as
 here (invalid UTF-8, control characters, bad escapes, lone surrogates, trailing text, a
-byte-order mark), and takes a repeated key's last value, as orjson does. The one part it
-does not decode, a conversation's ``tools`` (kept as raw bytes, which msgspec does not check),
+byte-order mark), and takes a repeated key's last value, as orjson does. Two parts it keeps
+as raw JSON text (msgspec.Raw, whose bytes msgspec does not check). A conversation's ``tools``
 is read by orjson and checked by ``formats.tools`` the first time those bytes are seen: later
 samples with the same bytes reuse its verdict, and a ``tools`` value with any issue is the
-full checks' on every sample. Tool calls are judged by ``formats.tools.call_is_clean`` (the
-full path's parse and schema check) and images by ``formats.content.image_is_clean`` (its
-image rules), so that no rule is written twice.
+full checks' on every sample. An image's URL is judged by
+``formats.content.image_json_is_clean``: on its bytes where they are a plain data URL (ASCII
+by then), else decoded by orjson and judged as the full checks judge it. Tool calls are judged
+by ``formats.tools.call_is_clean`` (the full path's parse and schema check), so that no rule
+is written twice.
 
 A file whose lines keep missing the fast path would pay for both, so after a run of misses
 it is skipped for :attr:`FastPath.PAUSE` lines. ``tests/unit/test_fastpath.py`` and
@@ -39,7 +41,7 @@ import orjson
 
 from validator.collect import Tally
 from validator.formats.bytecache import ByteCache
-from validator.formats.content import image_is_clean
+from validator.formats.content import image_json_is_clean
 from validator.formats.tools import Declared, call_is_clean, declared_if_clean
 from validator.formats.turns import AFTER, AFTER_CALLS, GREETING, START
 from validator.limits import LIMITS
@@ -279,7 +281,7 @@ def _turns(messages: list[Turn], declared: Declared | None,
                 for part in content:
                     if type(part) is Text:
                         chars += len(part.text)
-                    elif type(m) is not User or not image_is_clean(part.image_url.url):
+                    elif type(m) is not User or not image_json_is_clean(bytes(part.image_url.url)):
                         return None  # image-role, or the image's own rules
                     else:
                         seen += 1

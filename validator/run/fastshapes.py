@@ -34,7 +34,7 @@ class Text(msgspec.Struct, tag_field="type", tag="text", forbid_unknown_fields=T
 
 
 class Url(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    url: str
+    url: msgspec.Raw  # its JSON text, judged by formats.content.image_json_is_clean
 
 
 @final
