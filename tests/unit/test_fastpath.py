@@ -51,8 +51,10 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Taken]:
 
 
 def both(monkeypatch: pytest.MonkeyPatch, run: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``run()``'s report as a dict with the fast path, then without it."""
+    """``run()``'s report as a dict with the fast path (its counts flushed every 3 samples,
+    so that batches end mid-file too), then without it."""
     monkeypatch.setattr(scan, "FAST_AFTER", 0)
+    monkeypatch.setattr(fastpath.FastPath, "BATCH", 3)
     fast = run().to_dict()
     monkeypatch.setattr(scan, "FAST_AFTER", NEVER)
     return fast, run().to_dict()

@@ -75,6 +75,26 @@ def test_merge_equals_one_pass(a: list[int], b: list[int]) -> None:
     assert merged.summary() == whole.summary()
 
 
+@given(st.lists(st.lists(st.integers(0, 10**12), max_size=EXACT_COUNT // 2), max_size=5),
+       st.lists(st.integers(0, 10**12), max_size=8))
+def test_add_all_equals_adding_one_by_one(batches: list[list[int]], between: list[int]) -> None:
+    """The fast path's batches, with single adds (the full checks' samples) between them."""
+    batched, one_by_one = Sketch(), Sketch()
+    for values in batches:
+        batched.add_all(values)
+        for v in values:
+            one_by_one.add(v)
+        for v in between:
+            batched.add(v)
+            one_by_one.add(v)
+    assert batched.buckets == one_by_one.buckets
+    assert (batched.count, batched.min, batched.max) == (
+        one_by_one.count, one_by_one.min, one_by_one.max)
+    assert (None if batched.values is None else sorted(batched.values)) == (
+        None if one_by_one.values is None else sorted(one_by_one.values))
+    assert batched.distribution() == one_by_one.distribution()
+
+
 def test_empty_and_example() -> None:
     assert Sketch().summary() == {"min": None, "median": None, "max": None}
     values = [10, 300, 5000, 5000, 70000]

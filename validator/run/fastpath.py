@@ -89,7 +89,9 @@ class FastPath:
     # (four in five where the misses are decoded whole).
     _CREDIT = 16
 
-    __slots__ = ("_credit", "_paused", "_read", "hits")
+    BATCH = 4096  # samples whose counts are kept before they go to the tally's sketches
+
+    __slots__ = ("_chars", "_credit", "_flags", "_messages", "_paused", "_read", "hits")
 
     def __init__(self, name: str) -> None:
         self._read: Callable[[bytes], Sample | None] = (
@@ -98,6 +100,10 @@ class FastPath:
         self._credit = self._CREDIT
         self._paused = 0
         self.hits = 0  # lines taken, for tests and benchmarks
+        # what count() has not yet added to the tally (see flush)
+        self._messages: list[int] = []
+        self._chars: list[int] = []
+        self._flags = 0
 
     def sample(self, line: bytes) -> Sample | None:
         """What the sample on ``line`` adds to the tallies, when the full checks would report
@@ -122,13 +128,15 @@ class FastPath:
         self.hits += 1
         return got
 
-    @staticmethod
-    def count(got: Sample, tally: Tally) -> None:
-        """Add what :meth:`sample` found to ``tally``, as the full checks add it."""
-        tally.messages.add(got[0])
-        tally.chars.add(got[1])
+    def count(self, got: Sample, tally: Tally) -> None:
+        """Add what :meth:`sample` found to ``tally``, as the full checks add it: the flags at
+        once, the counts in batches (Sketch.add_all), so :meth:`flush` must follow the last."""
+        messages = self._messages
+        messages.append(got[0])
+        self._chars.append(got[1])
         flags = got[2]
-        if flags:
+        if flags and flags & ~self._flags:
+            self._flags |= flags
             if flags & WEIGHTS:
                 tally.has_message_weights = True
             if flags & REASONING:
@@ -139,6 +147,15 @@ class FastPath:
                 tally.has_parallel_tool_calls = True
             if flags & MULTIMODAL:
                 tally.is_multimodal = True
+        if len(messages) >= self.BATCH:
+            self.flush(tally)
+
+    def flush(self, tally: Tally) -> None:
+        """Add the counts :meth:`count` kept to ``tally``."""
+        tally.messages.add_all(self._messages)
+        tally.chars.add_all(self._chars)
+        self._messages.clear()
+        self._chars.clear()
 
 
 # The verdicts on the tools lists seen, by their bytes: the tools they declare, or None for a

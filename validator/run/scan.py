@@ -194,6 +194,8 @@ def scan_jsonl(
             model.sample(lineno, rec, name)
         if rows is not None:  # after the model: a batch of rows takes the model's counts
             rows.add(lineno, len(line), rec, name, raw)
+    if fast is not None:
+        fast.flush(tally)
     if document is not None:
         more_lines, more_samples = _whole_document(document, lines, out)
         lineno += more_lines
