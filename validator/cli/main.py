@@ -37,6 +37,7 @@ from validator.errors import FileAccessError, FtdataError, UsageError
 from validator.purposes import PURPOSES, resolve_purpose
 from validator.report import Report
 from validator.report.renderers import RENDERERS
+from validator.run import allocator
 from validator.run.pipeline import validate_file, validate_stream
 
 __all__ = ["main"]
@@ -122,6 +123,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
          stderr: TextIO | None = None, stdin: BinaryIO | None = None) -> int:
     out = stdout or sys.stdout
     err = stderr or sys.stderr
+    if argv is None:  # the command line's own process (not main() called by a program)
+        allocator.own()
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = _parser(argv, err)
     try:

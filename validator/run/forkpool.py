@@ -161,6 +161,9 @@ def _child(task: Callable[[J], R], jobs: Sequence[J], queue_r: int, done_w: int,
            result_w: int, *, mask: Iterable[int], handlers: dict[int, Any]) -> None:
     import pickle  # noqa: PLC0415 - already loaded by run_forked: start-up stays lean
 
+    from validator.run import allocator  # noqa: PLC0415 - a process of ftdata's own now
+
+    allocator.own()
     status = 0
     try:
         for sig, before in handlers.items():  # the caller's, not the ones that only note

@@ -103,8 +103,9 @@ def scan_jsonl(
         lineno += 1
         out.line = lineno
         if offset >= fast_at and file_format is not None:  # the format of the file's first
-            from validator.run import fastpath  # noqa: PLC0415 - large files only
+            from validator.run import allocator, fastpath  # noqa: PLC0415 - large files only
 
+            allocator.tune()
             fast = fastpath.FastPath(file_format) if file_format in fastpath.FORMATS else None
             fast_at = _NEVER
         if model is not None:
