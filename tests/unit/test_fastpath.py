@@ -8,6 +8,7 @@ using it.
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,7 @@ from tests.unit.fastpath_cases import MISSED, MISSED_PAIRS, TAKEN, TAKEN_PAIRS
 from validator.collect import Collector, Tally
 from validator.config import Config
 from validator.run import fastpath, forkpool, scan
-from validator.run.pipeline import validate_bytes, validate_file
+from validator.run.pipeline import validate_bytes, validate_file, validate_stream
 
 ROOT = Path(__file__).resolve().parents[2]
 NEVER = 1 << 62
@@ -75,19 +76,41 @@ def test_every_data_file_reads_the_same(monkeypatch: pytest.MonkeyPatch, spy: Ta
     assert spy.hits > 50  # the valid conversation files took it
 
 
-def test_a_large_file_takes_it_past_the_threshold(tmp_path: Path, spy: Taken,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    """The fast path starts at file offset FAST_AFTER."""
+_LINE = orjson.dumps({"messages": [{"role": "user", "content": "Grüß dich " * 20},
+                                   {"role": "assistant", "content": "Hallo! " * 20}]})
+
+
+def test_a_large_file_takes_it_from_its_second_line(tmp_path: Path, spy: Taken,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file on disk larger than FAST_AFTER pays for the import anyway: the fast path takes
+    every line after the first (which names the format)."""
     monkeypatch.setattr(scan, "FAST_AFTER", 4096)
-    line = orjson.dumps({"messages": [{"role": "user", "content": "Grüß dich " * 20},
-                                      {"role": "assistant", "content": "Hallo! " * 20}]})
     path = tmp_path / "big.jsonl"
-    path.write_bytes((line + b"\n") * 400)
+    path.write_bytes((_LINE + b"\n") * 400)
     report = validate_file(path, workers=1)
     assert report.valid and report.nlines == 400
-    assert 0 < spy.hits < 400  # not the first 4 KiB
+    assert spy.hits == 399
     monkeypatch.setattr(scan, "FAST_AFTER", NEVER)
     assert validate_file(path, workers=1).to_dict() == report.to_dict()
+
+
+def test_a_stream_takes_it_past_the_threshold(spy: Taken,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the size is not known (a pipe), the fast path starts at offset FAST_AFTER."""
+    monkeypatch.setattr(scan, "FAST_AFTER", 4096)
+    data = (_LINE + b"\n") * 400
+    report = validate_stream(io.BytesIO(data))
+    assert report.valid and report.nlines == 400
+    assert 0 < spy.hits < 400 - 4096 // (len(_LINE) + 1) + 1  # not the first 4 KiB
+
+
+def test_a_file_under_the_threshold_never_loads_it(tmp_path: Path, spy: Taken,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scan, "FAST_AFTER", 1 << 20)
+    path = tmp_path / "small.jsonl"
+    path.write_bytes((_LINE + b"\n") * 400)
+    assert validate_file(path, workers=1).valid
+    assert spy.paths == []
 
 
 def test_a_range_past_the_threshold_takes_it_from_its_first_line(

@@ -237,10 +237,12 @@ def _scan_jsonl_source(source: Source, handle: BinaryIO, purpose: str, *, config
             lines = split_lines(reader, limit)
             if source.size is None or packed or reader.packed:  # size known only once read
                 lines = _whole_lines(lines, reader)
-            scan_jsonl(lines, purpose, limit, out, tally, model=model, rows=rows)
+            scan_jsonl(lines, purpose, limit, out, tally, model=model, rows=rows,
+                       size=source.size)
         else:
             lines = router.route(split_lines(reader, limit, spill=router.spill), out)
-            scan_jsonl(lines, purpose, limit, out, tally, model=model, rows=rows)
+            scan_jsonl(lines, purpose, limit, out, tally, model=model, rows=rows,
+                       size=source.size)
     except BaseException:
         if rows is not None:  # no half-written table
             rows.remove()

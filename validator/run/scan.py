@@ -44,10 +44,11 @@ def model_check(config: Config, purpose: str) -> ModelCheck | None:
 
 _SPACE = frozenset(b" \t\r\f\v")
 _NEVER = 1 << 62  # an offset no file reaches
-# The file offset from which scans take the fast path: importing msgspec (12 ms) costs about
-# what the fast path saves on 30 MB, so a small file never loads it, and a worker whose byte
-# range starts past this takes it from its first line. Tests set 0 to hold both paths to one
-# report.
+# The file offset from which scans take the fast path: importing msgspec (12-30 ms) costs about
+# what the fast path saves on 30 MB, so a small file never loads it. A file known to be larger
+# (its size on disk) pays the import anyway, so its scans take the fast path from the first
+# line after the format is known, a worker's range as much as the file's start. Tests set 0
+# to hold both paths to one report.
 FAST_AFTER = 32 * 2**20
 
 
@@ -64,6 +65,7 @@ def scan_jsonl(
     batch_ids: dict[str, int] | None = None,
     model: ModelCheck | None = None,
     rows: Rows | None = None,
+    size: int | None = None,
 ) -> int:
     """Check every line (from ``lines.split_lines``); return how many there were, blank ones
     too.
@@ -76,7 +78,9 @@ def scan_jsonl(
     over from earlier pieces (both for records checked in batches). ``model`` counts every
     sample without an error against the model (:func:`model_check`); its tallies and issues
     go to ``tally.tokens``. ``rows`` gets each sample read (with a format, for fine-tune data)
-    for the feature table of ``ftdata stats`` and ``ftdata report``.
+    for the feature table of ``ftdata stats`` and ``ftdata report``. ``size`` is the size of
+    the whole input where it is known (a file on disk), which decides where the fast path
+    starts (FAST_AFTER).
     """
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
@@ -98,7 +102,9 @@ def scan_jsonl(
     # the file's first (which the full checks read): only fine-tune samples, and not where
     # each needs its record (a model to count tokens, rows to describe)
     fast: FastPath | None = None
-    fast_at = FAST_AFTER if fine_tune and model is None and rows is None else _NEVER
+    fast_at = _NEVER
+    if fine_tune and model is None and rows is None:
+        fast_at = 0 if size is not None and size > FAST_AFTER else FAST_AFTER
     for line in lines:
         lineno += 1
         out.line = lineno
