@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from validator import validate_file
 from validator.cli.main import main
@@ -189,3 +191,25 @@ def test_short_texts_of_bounded_patterns_skip_the_clock(source: str) -> None:
         start = time.monotonic()
         compiled.search(text)  # the worst texts of these shapes, at the longest plain length
         assert time.monotonic() - start < patterns.BUDGET / 2
+
+
+@given(st.sampled_from(["^[A-Z]{3}$", "[0-9]+", "^x?$", "ab|cd"]),
+       st.lists(st.text(alphabet="ABCabcdx0123", max_size=40), min_size=1, max_size=30))
+def test_kept_verdicts_are_the_searches(source: str, texts: list[str]) -> None:
+    """fast_search keeps its verdicts on short texts: asked again, in any order, it says what
+    the search says."""
+    import regex
+
+    test = patterns.fast_search(source)
+    expected = [regex.search(source, t) is not None for t in texts]
+    assert [test(t) for t in texts] == expected
+    assert [test(t) for t in reversed(texts)] == expected[::-1]
+
+
+def test_kept_verdicts_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(patterns, "_seen", {})
+    test = patterns.fast_search("^[0-9]+$")
+    for n in range(patterns._SEEN_LIMIT * 2 + 5):
+        assert test(str(n))
+    assert 0 < len(patterns._seen) <= patterns._SEEN_LIMIT
+    assert not test("x" * (patterns._SEEN_TEXT + 1)) and not test("12a")

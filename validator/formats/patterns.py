@@ -167,14 +167,33 @@ def _remember(source: str) -> None:
     _timed_out.add(source)
 
 
+# The verdicts of fast_search's tests on short texts, by (pattern, text): the values tool
+# schemas constrain with a pattern (currency and country codes, dates, ids) repeat from call to
+# call, and a dict lookup costs a quarter of a search. Only searches with no clock (whose
+# verdict is the pattern's alone) are kept; bounded: emptied when full.
+_SEEN_TEXT = 32
+_SEEN_LIMIT = 4096
+_seen: dict[tuple[str, str], bool] = {}
+
+
 def fast_search(source: str) -> Callable[[str], bool]:
     """For fastschema: a test that is True only when ``source`` matched in time (its False then
     sends the value to jsonschema, which judges and notes). Raises re.error if invalid."""
     search, plain = compile_pattern(source)
+    seen = _seen
 
     def test(text: str) -> bool:
         if len(text) <= plain:  # work bounded by the pattern's shape: no clock needed
-            return search(text) is not None
+            if len(text) > _SEEN_TEXT:
+                return search(text) is not None
+            key = (source, text)
+            found = seen.get(key)
+            if found is None:
+                found = search(text) is not None
+                if len(seen) >= _SEEN_LIMIT:
+                    seen.clear()
+                seen[key] = found
+            return found
         if source in _timed_out:
             return False
         try:
