@@ -100,17 +100,19 @@ class FastPath:
         self._credit = self._CREDIT
         self._paused = 0
         self.hits = 0  # lines taken, for tests and benchmarks
-        # what count() has not yet added to the tally (see flush)
+        # what take() has not yet added to the tally (see flush)
         self._messages: list[int] = []
         self._chars: list[int] = []
         self._flags = 0
 
-    def sample(self, line: bytes) -> Sample | None:
-        """What the sample on ``line`` adds to the tallies, when the full checks would report
-        nothing for it; else None, and the line is theirs."""
+    def take(self, line: bytes, tally: Tally) -> bool:
+        """Whether the sample on ``line`` is the fast path's: the full checks would report
+        nothing for it, and what they would add to ``tally`` is added (the flags at once, the
+        counts in batches, so :meth:`flush` must follow the last line). False: the line is
+        theirs, and nothing was added."""
         if self._paused:
             self._paused -= 1
-            return None
+            return False
         try:
             got = self._read(line)
             cost = 4  # the whole line was decoded for nothing
@@ -122,40 +124,40 @@ class FastPath:
             if self._credit < 0:
                 self._credit = self._CREDIT
                 self._paused = self.PAUSE
-            return None
+            return False
         if self._credit < self._CREDIT:
             self._credit += 1
         self.hits += 1
-        return got
-
-    def count(self, got: Sample, tally: Tally) -> None:
-        """Add what :meth:`sample` found to ``tally``, as the full checks add it: the flags at
-        once, the counts in batches (Sketch.add_all), so :meth:`flush` must follow the last."""
         messages = self._messages
         messages.append(got[0])
         self._chars.append(got[1])
         flags = got[2]
-        if flags and flags & ~self._flags:
+        if flags and flags & ~self._flags:  # a flag not yet set
             self._flags |= flags
-            if flags & WEIGHTS:
-                tally.has_message_weights = True
-            if flags & REASONING:
-                tally.has_reasoning = True
-            if flags & TOOLS:
-                tally.has_tools = True
-            if flags & PARALLEL:
-                tally.has_parallel_tool_calls = True
-            if flags & MULTIMODAL:
-                tally.is_multimodal = True
+            _set_flags(flags, tally)
         if len(messages) >= self.BATCH:
             self.flush(tally)
+        return True
 
     def flush(self, tally: Tally) -> None:
-        """Add the counts :meth:`count` kept to ``tally``."""
+        """Add the counts :meth:`take` kept to ``tally``."""
         tally.messages.add_all(self._messages)
         tally.chars.add_all(self._chars)
         self._messages.clear()
         self._chars.clear()
+
+
+def _set_flags(flags: int, tally: Tally) -> None:
+    if flags & WEIGHTS:
+        tally.has_message_weights = True
+    if flags & REASONING:
+        tally.has_reasoning = True
+    if flags & TOOLS:
+        tally.has_tools = True
+    if flags & PARALLEL:
+        tally.has_parallel_tool_calls = True
+    if flags & MULTIMODAL:
+        tally.is_multimodal = True
 
 
 # The verdicts on the tools lists seen, by their bytes: the tools they declare, or None for a

@@ -102,6 +102,7 @@ def scan_jsonl(
     # the file's first (which the full checks read): only fine-tune samples, and not where
     # each needs its record (a model to count tokens, rows to describe)
     fast: FastPath | None = None
+    fast_format = ""  # the format it reads: the file's
     fast_at = _NEVER
     if fine_tune and model is None and rows is None:
         fast_at = 0 if size is not None and size > FAST_AFTER else FAST_AFTER
@@ -113,6 +114,7 @@ def scan_jsonl(
 
             allocator.tune()
             fast = fastpath.FastPath(file_format) if file_format in fastpath.FORMATS else None
+            fast_format = file_format
             fast_at = _NEVER
         if model is not None:
             line_errors = out.errors
@@ -136,14 +138,12 @@ def scan_jsonl(
             out.add("blank-line", None, "blank line: it is skipped, not a sample; remove it")
             continue
         nlines += 1
-        if fast is not None and (got := fast.sample(raw)) is not None:
-            assert file_format is not None  # a sample of the file's format, as detect() says
-            if file_format in formats:
-                formats[file_format] += 1
+        if fast is not None and fast.take(raw, tally):  # a sample of the file's format
+            if fast_format in formats:
+                formats[fast_format] += 1
             else:
-                formats[file_format] = 1
-                first_line[file_format] = lineno
-            fast.count(got, tally)
+                formats[fast_format] = 1
+                first_line[fast_format] = lineno
             continue
         try:
             rec = loads(raw)
