@@ -208,15 +208,12 @@ def scan_range(job: Job) -> tuple[Collector, Tally, int]:
         size = job.identity[2] if job.identity is not None else None  # the file's, on disk
         handle.seek(job.start)
         blocks = read_range(handle, job)
-        if router is None:
-            lines = scan_jsonl(split_lines(blocks, limit), job.purpose, limit, out, tally,
-                               offset=job.start, known_format=job.known_format,
-                               batch_ids=first, model=model, rows=rows, size=size)
-        else:
-            routed = router.route(split_lines(blocks, limit, spill=router.spill), out)
-            lines = scan_jsonl(routed, job.purpose, limit, out, tally, offset=job.start,
-                               known_format=job.known_format, batch_ids=first, model=model,
-                               rows=rows, size=size)
+        read = (split_lines(blocks, limit) if router is None
+                else router.route(split_lines(blocks, limit, spill=router.spill), out))
+        lines = scan_jsonl(read, job.purpose, limit, out, tally, offset=job.start,
+                           known_format=job.known_format, batch_ids=first, model=model,
+                           rows=rows, size=size)
+        if router is not None:
             close_parts(router, job.parts or "", job.start)
     if rows is not None:
         rows.close()
